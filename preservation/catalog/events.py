@@ -1,0 +1,94 @@
+"""Appending to and reading the provenance event log (append-only, hash-chained)."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from preservation import agent
+from preservation.catalog.models import Event, EventObject
+from preservation.provenance.chain import GENESIS, event_hash, normalise_json
+
+
+def default_operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "unknown"
+
+
+def append_event(
+    s: Session,
+    type: str,
+    outcome: str,
+    *,
+    detail: dict[str, Any] | None = None,
+    objects: Iterable[str] = (),
+    operator: str | None = None,
+    time: datetime | None = None,
+) -> Event:
+    """Append one event in the caller's transaction.
+
+    Two writers racing for the same ``seq`` collide on its unique constraint; the loser's
+    transaction is retried by :meth:`Catalog.transact`.
+    """
+    tail = s.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
+    seq, prev = (tail[0] + 1, tail[1]) if tail else (1, GENESIS)
+    now = (time or datetime.now(UTC)).astimezone(UTC)
+    record: dict[str, Any] = {
+        "seq": seq,
+        "time": now,
+        "type": str(type),
+        "agent": agent(),
+        "operator": operator,
+        "outcome": str(outcome),
+        "detail": normalise_json(detail or {}),
+        "objects": normalise_json(list(objects)),
+        "prev_hash": prev,
+    }
+    ev = Event(**record, hash=event_hash(record))
+    s.add(ev)
+    s.flush()
+    s.add_all(EventObject(event_id=ev.id, object=o[:300]) for o in record["objects"])
+    return ev
+
+
+def event_record(ev: Event) -> dict[str, Any]:
+    return {
+        "seq": ev.seq,
+        "time": ev.time,
+        "type": ev.type,
+        "agent": ev.agent,
+        "operator": ev.operator,
+        "outcome": ev.outcome,
+        "detail": ev.detail,
+        "objects": ev.objects,
+        "prev_hash": ev.prev_hash,
+        "hash": ev.hash,
+    }
+
+
+def iter_events(s: Session, *, batch: int = 2000) -> Iterator[Event]:
+    """All events in chain order, streamed."""
+    last = 0
+    while True:
+        rows = s.scalars(select(Event).where(Event.seq > last).order_by(Event.seq).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        s.expunge_all()
+
+
+def events_for(s: Session, objects: Iterable[str]) -> list[Event]:
+    ids = select(EventObject.event_id).where(EventObject.object.in_(list(objects)))
+    return list(s.scalars(select(Event).where(Event.id.in_(ids)).order_by(Event.seq)))
+
+
+def newest_event(s: Session) -> Event | None:
+    return s.scalars(select(Event).order_by(Event.seq.desc()).limit(1)).first()

@@ -1,0 +1,78 @@
+"""The ``preservation`` command: a thin layer over the Python API.
+
+Exit codes: 0 all good, 1 finished and found problems, 2 could not run.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from sqlalchemy.exc import DBAPIError
+
+from preservation import __version__
+from preservation.catalog.engine import DEFAULT_CATALOG, ENV_VAR, describe_db_error
+from preservation.cli.context import AppContext
+from preservation.errors import EXIT_ERROR, PreservationError
+
+
+class PreservationGroup(click.Group):
+    """Turns the tool's own errors into a clear message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PreservationError as exc:
+            _fail(str(exc), exc.exit_code)
+        except DBAPIError as exc:
+            app = ctx.find_object(AppContext)
+            _fail(str(describe_db_error(exc, app.catalog_value or DEFAULT_CATALOG if app else "?")),
+                  EXIT_ERROR)
+        except KeyboardInterrupt:
+            _fail("Interrupted. Everything recorded so far is kept; run the same command again "
+                  "to finish.", EXIT_ERROR)
+        finally:
+            app = ctx.find_object(AppContext)
+            if app is not None:
+                app.close()
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=PreservationGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                                       "max_content_width": 100})
+@click.option("--catalog", metavar="PATH|URL", envvar=ENV_VAR, show_envvar=True,
+              help=f"Catalog file or SQLAlchemy URL (default: ./{DEFAULT_CATALOG}).")
+@click.version_option(__version__, prog_name="preservation")
+@click.pass_context
+def cli(ctx: click.Context, catalog: str | None) -> None:
+    """Audit photo and file collections without ever changing them.
+
+    Inventory files with cryptographic and perceptual fingerprints, check fixity, find files
+    that look like duplicates but differ, check 3-2-1 backup status, and make reports and
+    evidence packages. Nothing in a scanned location is ever deleted, moved, renamed or
+    rewritten.
+
+    Exit codes: 0 all good, 1 finished and found problems, 2 could not run.
+    """
+    ctx.obj = AppContext(catalog)
+
+
+def _register() -> None:
+    from preservation.cli import files, location, scan
+
+    cli.add_command(location.location)
+    cli.add_command(scan.scan)
+    cli.add_command(files.files)
+    cli.add_command(files.show)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="preservation")

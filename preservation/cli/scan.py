@@ -1,0 +1,96 @@
+"""``preservation scan``: inventory locations into the catalog."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from preservation.catalog.events import default_operator
+from preservation.cli.context import AppContext, console, emit_json, human_bytes, operator_option, pass_app
+from preservation.cli.progress import LineProgress, TerminalProgress
+from preservation.errors import EXIT_OK, EXIT_PROBLEMS
+from preservation.progress import NoProgress, Progress
+from preservation.scan.run import ALGORITHMS, ScanOptions, ScanReport, scan as run_scan
+
+
+def make_progress(quiet: bool) -> Progress:
+    if quiet:
+        return NoProgress()
+    err = console(stderr=True)
+    return TerminalProgress(err) if err.is_terminal else LineProgress()
+
+
+def report_view(report: ScanReport) -> dict[str, object]:
+    return {
+        "ok": report.ok,
+        "registered": report.registered,
+        "locations": [{
+            "location": ls.location, "root": ls.root, "status": ls.status, "message": ls.message,
+            "elapsed_seconds": round(ls.elapsed, 3),
+            "files": ls.counts["files"], "bytes": ls.counts["bytes"],
+            "new": ls.counts["new"], "changed": ls.counts["changed"],
+            "unchanged": ls.counts["unchanged"], "missing": ls.counts["missing"],
+            "hashed": ls.counts["hashed"], "bytes_read": ls.counts["bytes_hashed"],
+            "images": ls.counts["images"], "problems": ls.problems,
+            "skipped": [{"path": p, "reason": r} for p, r in ls.skipped],
+        } for ls in report.locations],
+    }
+
+
+def print_summary(report: ScanReport) -> None:
+    c = console()
+    for name in report.registered:
+        c.print(f"Registered new location {name!r} (media unknown: set it with "
+                f"'preservation location add' next time).", markup=False)
+    for ls in report.locations:
+        k = ls.counts
+        if ls.status != "complete":
+            c.print(f"{ls.location}: {ls.message}", markup=False)
+            continue
+        rate = k["bytes_hashed"] / ls.elapsed if ls.elapsed else 0
+        c.print(f"{ls.location}: {k['files']:,} files, {human_bytes(k['bytes'])}; "
+                f"{k['new']:,} new, {k['changed']:,} changed, {k['unchanged']:,} unchanged, "
+                f"{k['missing']:,} missing; {k['images']:,} images fingerprinted; "
+                f"{ls.problems:,} problems; {ls.elapsed:,.1f} s ({human_bytes(rate)}/s read).",
+                markup=False)
+        for path, reason in ls.skipped[:10]:
+            c.print(f"  skipped {path}: {reason}", markup=False)
+        if len(ls.skipped) > 10 or k["skipped"] > len(ls.skipped):
+            c.print(f"  ... {k['skipped']:,} entries skipped in all", markup=False)
+    if not report.ok:
+        c.print("Problems were recorded: see 'preservation files --problems'.", markup=False)
+
+
+@click.command()
+@click.argument("targets", nargs=-1, metavar="[LOCATION|PATH]...")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes (default: all cores).")
+@click.option("--rehash", is_flag=True, help="Read every file again, even if it looks unchanged.")
+@click.option("--algorithms", default="sha256", show_default=True, metavar="LIST",
+              help=f"Comma-separated digests to record; SHA-256 always. Choices: {', '.join(ALGORITHMS)}.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (schemas/scan.json).")
+@operator_option
+@pass_app
+def scan(app: AppContext, targets: tuple[str, ...], jobs: int, rehash: bool, algorithms: str,
+         quiet: bool, as_json: bool, operator: str | None) -> None:
+    """Inventory locations (all registered ones by default) into the catalog.
+
+    A PATH that is not a registered location is registered (media unknown) and scanned.
+    Rescans only read files whose size, modification time or inode changed. Files are only
+    ever opened for reading.
+    """
+    algos = tuple(dict.fromkeys(["sha256", *[a.strip().lower() for a in algorithms.split(",") if a.strip()]]))
+    bad = [a for a in algos if a not in ALGORITHMS]
+    if bad:
+        raise click.BadParameter(f"unknown digest {', '.join(bad)}; choose from {', '.join(ALGORITHMS)}",
+                                 param_hint="--algorithms")
+    options = ScanOptions(jobs=jobs, rehash=rehash, algorithms=algos,
+                          operator=operator or default_operator())
+    report = run_scan(app.catalog, list(targets), options, make_progress(quiet or as_json))
+    if as_json:
+        emit_json(report_view(report))
+    elif not quiet:
+        print_summary(report)
+    sys.exit(EXIT_OK if report.ok else EXIT_PROBLEMS)

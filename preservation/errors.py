@@ -1,0 +1,42 @@
+"""One exception base for everything the tool reports to a person.
+
+Exit codes follow borg's convention: 0 all good, 1 finished and found problems, 2 could not run.
+A :class:`PreservationError` is a *user-facing* failure: the CLI prints its message (no
+traceback) and exits with its code.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_ERROR = 2
+
+
+class PreservationError(Exception):
+    """Base class: a clear message for a person and the exit code to leave with."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n{self.hint}"
+
+
+class CatalogError(PreservationError):
+    """The catalog cannot be opened or used (not a catalog, corrupt, newer version, disk full)."""
+
+
+class LocationError(PreservationError):
+    """An unknown location, a duplicate name, a root that does not exist."""
+
+
+class NotInCatalogError(PreservationError):
+    """A path or file the user named is not recorded in the catalog."""
+
+
+class UsageError(PreservationError):
+    """Options that cannot work together or values out of range."""

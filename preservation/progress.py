@@ -1,0 +1,33 @@
+"""How long-running core operations report progress, without knowing about terminals."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Progress(Protocol):
+    wants_totals: bool  # worth a quick counting pass first (for an ETA)?
+
+    def begin(self, label: str, total_files: int | None, total_bytes: int | None) -> None: ...
+
+    def advance(self, files: int, nbytes: int) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+    def end(self) -> None: ...
+
+
+class NoProgress:
+    wants_totals = False
+
+    def begin(self, label: str, total_files: int | None, total_bytes: int | None) -> None:
+        pass
+
+    def advance(self, files: int, nbytes: int) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
