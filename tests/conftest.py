@@ -56,6 +56,17 @@ def run(catalog_path: Path) -> Run:
     return Run(catalog_path)
 
 
+def validate(schema_name: str, data: Any) -> None:
+    """Assert that ``data`` satisfies schemas/<schema_name>.json (draft 2020-12)."""
+    import jsonschema
+
+    from preservation.schemas import load_schema
+
+    schema = load_schema(schema_name)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
+
+
 @pytest.fixture
 def photos() -> list[Path]:
     return sorted(PHOTOS.glob("*.jpg"))

@@ -68,7 +68,9 @@ def is_conflict(exc: BaseException) -> bool:
     """A write that lost a race with another writer and may simply be retried."""
     msg = str(exc).lower()
     if isinstance(exc, IntegrityError):
-        return "events" in msg and ("seq" in msg or "hash" in msg)
+        # Another writer inserted the same unique row (an event's seq, a content's SHA-256, a
+        # file's path) between our read and our write; re-running the work sees it and adapts.
+        return "unique constraint" in msg or "duplicate key" in msg
     if isinstance(exc, OperationalError):
         return "database is locked" in msg or "deadlock" in msg
     return False
@@ -153,7 +155,7 @@ def open_catalog(value: str | os.PathLike[str] | None = None, *, migrate: bool =
     url = resolve_url(value)
     try:
         parsed = make_url(url)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is a user error
+    except Exception as exc:
         raise CatalogError(f"Not a catalog path or database URL: {url!r}") from exc
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {}
@@ -161,7 +163,7 @@ def open_catalog(value: str | os.PathLike[str] | None = None, *, migrate: bool =
         _check_sqlite_file(Path(parsed.database))
     try:
         engine = create_engine(url, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - missing driver, bad URL
+    except Exception as exc:
         raise CatalogError(f"Cannot open catalog {url!r}: {exc}") from exc
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

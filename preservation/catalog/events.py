@@ -18,7 +18,7 @@ from preservation.provenance.chain import GENESIS, event_hash, normalise_json
 def default_operator() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
+    except Exception:
         return "unknown"
 
 
@@ -86,8 +86,12 @@ def iter_events(s: Session, *, batch: int = 2000) -> Iterator[Event]:
 
 
 def events_for(s: Session, objects: Iterable[str]) -> list[Event]:
-    ids = select(EventObject.event_id).where(EventObject.object.in_(list(objects)))
-    return list(s.scalars(select(Event).where(Event.id.in_(ids)).order_by(Event.seq)))
+    """Events naming any of ``objects``. The index keeps 300 characters of each name, so a
+    long name is looked up by its prefix and the events' own full names are compared."""
+    wanted = set(objects)
+    ids = select(EventObject.event_id).where(EventObject.object.in_({o[:300] for o in wanted}))
+    return [e for e in s.scalars(select(Event).where(Event.id.in_(ids)).order_by(Event.seq))
+            if wanted.intersection(e.objects)]
 
 
 def newest_event(s: Session) -> Event | None:

@@ -41,7 +41,8 @@ def location_for_path(s: Session, path: bytes) -> tuple[Location, bytes] | None:
 
 def _check_overlap(s: Session, root: bytes) -> None:
     for loc in list_locations(s):
-        if paths.relative_to(root, loc.root_bytes) is not None or paths.relative_to(loc.root_bytes, root) is not None:
+        inside = paths.relative_to(root, loc.root_bytes) is not None
+        if inside or paths.relative_to(loc.root_bytes, root) is not None:
             raise LocationError(
                 f"{paths.printable(root)} overlaps location {loc.name!r} ({loc.root}). "
                 "Nested locations would count the same files twice as separate copies.",
@@ -74,8 +75,8 @@ def add_location(
     if not name:
         raise LocationError("A location needs a name.")
     for value, enum in ((media, Media), (site, Site), (trust, Trust)):
-        if value not in {m.value for m in enum}:  # type: ignore[attr-defined]
-            choices = ", ".join(m.value for m in enum)  # type: ignore[attr-defined]
+        if value not in {m.value for m in enum}:
+            choices = ", ".join(m.value for m in enum)
             raise LocationError(f"{value!r} is not one of: {choices}.")
     root_b = paths.absolute(root)
     if not os.path.isdir(root_b):

@@ -57,7 +57,7 @@ def upgrade(engine: Engine) -> None:
     else:
         try:
             script.get_revision(current)
-        except Exception as exc:  # noqa: BLE001 - alembic raises several kinds
+        except Exception as exc:
             raise CatalogError(
                 f"This catalog was written by a newer version of preservation "
                 f"(schema {current}); this version knows schemas up to {head}.",

@@ -12,7 +12,7 @@ used to compare names across systems (macOS stores NFD, Linux whatever it was gi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -55,7 +55,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, datetime: UTCDateTime}
 
 
 class Location(Base):
@@ -134,6 +134,8 @@ class File(Base):
         UniqueConstraint("location_id", "path_bytes"),
         Index("ix_files_location_dir", "location_id", "dir_bytes"),
         Index("ix_files_location_key", "location_id", "path_key"),
+        # verify reads the least recently verified first (migration 0002)
+        Index("ix_files_location_verified", "location_id", "last_verified_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

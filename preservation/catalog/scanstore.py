@@ -99,16 +99,22 @@ def start_run(catalog: Catalog, kind: str, location: Location, *, operator: str 
     return catalog.transact(work)
 
 
+# The location timestamp a complete run of each kind sets.
+RUN_STAMPS = {"scan": "last_scan_at", "verify": "last_verify_at"}
+
+
 def finish_run(catalog: Catalog, run_id: int, location: Location, status: str,
                counts: dict[str, Any], events: Sequence[tuple[str, str, dict[str, Any]]],
-               operator: str | None) -> None:
+               operator: str | None, *, stamp: datetime | None = None) -> None:
+    """Close a run and append its summary events; a complete run stamps its location
+    (``stamp``, default the finish time, goes to ``RUN_STAMPS[kind]``)."""
     def work(s: Session) -> None:
         run = s.get(Run, run_id)
         assert run is not None
         run.status, run.finished_at, run.counts = status, now(), counts
-        if status == "complete":
+        if status == "complete" and run.kind in RUN_STAMPS:
             s.execute(update(Location).where(Location.id == location.id).values(
-                last_scan_at=run.finished_at))
+                {RUN_STAMPS[run.kind]: stamp or run.finished_at}))
         for etype, outcome, detail in events:
             append_event(s, etype, outcome, operator=operator, detail=detail,
                          objects=[f"location:{location.name}", f"run:{run_id}"])
@@ -309,11 +315,9 @@ def _insert_files(s: Session, rows: list[dict[str, Any]]) -> None:
     """Insert new file rows; a row another scan inserted meanwhile is updated instead."""
     dialect = s.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        stmt = dialect_insert(File)
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        stmt = (sqlite.insert(File) if dialect == "sqlite" else postgresql.insert(File))
         update_cols = {c: getattr(stmt.excluded, c) for c in rows[0] if c not in (
             "location_id", "path_bytes", "first_seen")}
         s.execute(stmt.on_conflict_do_update(index_elements=["location_id", "path_bytes"],

@@ -11,6 +11,9 @@ import click
 from rich.console import Console
 
 from preservation.catalog.engine import Catalog, open_catalog
+from preservation.units import human_bytes
+
+__all__ = ["AppContext", "console", "emit_json", "human_bytes", "operator_option", "pass_app"]
 
 
 @dataclass
@@ -44,10 +47,3 @@ def operator_option(f: Any) -> Any:
     return click.option("--operator", metavar="NAME",
                         help="Who is doing this, for the provenance log (default: your OS user).")(f)
 
-
-def human_bytes(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} PB"

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from preservation.catalog.engine import Catalog
 from preservation.catalog.events import default_operator
+from preservation.catalog.inventory import iso
 from preservation.catalog.locations import (
     add_location,
     get_location,
@@ -16,7 +17,6 @@ from preservation.catalog.locations import (
 )
 from preservation.catalog.models import Location
 from preservation.cli.context import AppContext, console, emit_json, human_bytes, operator_option, pass_app
-from preservation.catalog.inventory import iso
 from preservation.vocabulary import Media, Site, Trust
 
 

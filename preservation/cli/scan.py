@@ -11,7 +11,8 @@ from preservation.cli.context import AppContext, console, emit_json, human_bytes
 from preservation.cli.progress import LineProgress, TerminalProgress
 from preservation.errors import EXIT_OK, EXIT_PROBLEMS
 from preservation.progress import NoProgress, Progress
-from preservation.scan.run import ALGORITHMS, ScanOptions, ScanReport, scan as run_scan
+from preservation.scan.run import ALGORITHMS, ScanOptions, ScanReport
+from preservation.scan.run import scan as run_scan
 
 
 def make_progress(quiet: bool) -> Progress:

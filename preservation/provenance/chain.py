@@ -52,11 +52,14 @@ def verify_records(records: Any) -> tuple[int, ChainBreak | None]:
     for rec in records:
         count += 1
         if rec["seq"] != expected_seq:
-            return count, ChainBreak(rec["seq"], f"expected event #{expected_seq}, found #{rec['seq']} (an event is missing)")
+            return count, ChainBreak(
+                rec["seq"], f"expected event #{expected_seq}, found #{rec['seq']} (an event is missing)")
         if rec["prev_hash"] != prev:
-            return count, ChainBreak(rec["seq"], "its link to the previous event does not match (an earlier event was altered or removed)")
+            return count, ChainBreak(rec["seq"], "its link to the previous event does not match "
+                                     "(an earlier event was altered or removed)")
         if event_hash(rec) != rec["hash"]:
-            return count, ChainBreak(rec["seq"], "its contents do not match its hash (this event was altered)")
+            return count, ChainBreak(rec["seq"],
+                                     "its contents do not match its hash (this event was altered)")
         prev = rec["hash"]
         expected_seq += 1
     return count, None

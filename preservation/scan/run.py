@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from preservation import paths
 from preservation.catalog import scanstore
 from preservation.catalog.engine import Catalog
-from preservation.catalog.locations import add_location, location_for_path, unique_name
-from preservation.catalog.locations import get_location
+from preservation.catalog.locations import add_location, get_location, location_for_path, unique_name
 from preservation.catalog.models import Location
 from preservation.errors import LocationError
 from preservation.progress import NoProgress, Progress
@@ -183,7 +182,7 @@ def scan_location(catalog: Catalog, loc: Location, options: ScanOptions,
     run_id, stale = scanstore.start_run(catalog, "scan", loc, operator=options.operator, options=opts)
     if stale:
         progress.note(f"{loc.name}: an earlier scan was interrupted; finishing its work.")
-    totals = (None, None)
+    totals: tuple[int | None, int | None] = (None, None)
     if not os.path.isdir(root):
         return _unreachable(catalog, loc, run_id, result, options, started)
     if progress.wants_totals:
@@ -240,8 +239,8 @@ def scan_location(catalog: Catalog, loc: Location, options: ScanOptions,
                             st.take(*done)
                         chunk, chunk_known, chunk_bytes = [], [], 0
                 if listing.error is None:
-                    rel_of = (lambda n, d=listing.rel_dir: d + b"/" + n if d else n)
-                    st.vanished += [(k.id, rel_of(k.name)) for k in known.values()
+                    d = listing.rel_dir
+                    st.vanished += [(k.id, d + b"/" + k.name if d else k.name) for k in known.values()
                                     if k.name not in listed and k.state == "present"]
                 st.flush()
             if chunk:

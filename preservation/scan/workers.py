@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -33,7 +33,7 @@ def fingerprint_chunk(root: bytes, items: Sequence[Item], algorithms: tuple[str,
         try:
             fp = fingerprint_file(root, it.rel, algorithms=algorithms,
                                   expected_size=it.size, expected_mtime_ns=it.mtime_ns)
-        except Exception as exc:  # noqa: BLE001 - a bug must not stop the run; it is recorded
+        except Exception as exc:
             fp = crashed(it, f"internal error while fingerprinting: {type(exc).__name__}: {exc}")
         out.append(fp)
     return out

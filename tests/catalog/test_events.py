@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def test_chain_links_each_event_to_the_previous(catalog: Catalog) -> None:
     recs = _records(catalog)
     assert [r["seq"] for r in recs] == [1, 2, 3, 4, 5]
     assert recs[0]["prev_hash"] == GENESIS
-    assert all(b["prev_hash"] == a["hash"] for a, b in zip(recs, recs[1:]))
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(recs))
     assert verify_records(recs) == (5, None)
 
 
@@ -53,7 +54,7 @@ def test_tampering_is_detected_at_the_first_broken_link(catalog: Catalog, catalo
     con.execute("update events set detail='{\"i\": 99}' where seq=3")
     con.commit()
     con.close()
-    count, brk = verify_records(_records(catalog))
+    _count, brk = verify_records(_records(catalog))
     assert brk is not None and brk.seq == 3 and "altered" in brk.reason
 
 

@@ -1,0 +1,12 @@
+"""Numbers for people: sizes and counts in the words reports and the terminal share."""
+
+from __future__ import annotations
+
+
+def human_bytes(n: float) -> str:
+    """Decimal units, as drives and cloud bills count them (1 GB = 10^9 bytes)."""
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} PB"
