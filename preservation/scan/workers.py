@@ -15,7 +15,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from preservation.fingerprint import fingerprint_file
 from preservation.fingerprint.model import Fingerprint, Problem
 from preservation.vocabulary import ProblemCode
 
@@ -28,6 +27,10 @@ class Item:
 
 
 def fingerprint_chunk(root: bytes, items: Sequence[Item], algorithms: tuple[str, ...]) -> list[Fingerprint]:
+    # Imported here: decoders (Pillow, NumPy, ImageHash) are only needed once there is work,
+    # so an unchanged rescan starts fast. Pool workers preload it (see _executor).
+    from preservation.fingerprint import fingerprint_file
+
     out = []
     for it in items:
         try:

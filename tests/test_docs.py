@@ -1,0 +1,50 @@
+"""The documentation cannot go stale: the CLI reference is regenerated and compared."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from preservation.cli.docgen import command_paths, reference
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_cli_reference_matches_the_code() -> None:
+    current = (ROOT / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
+    assert current == reference(), (
+        "docs/reference/cli.md is stale: run `python -m preservation.cli.docgen > docs/reference/cli.md`")
+
+
+def test_every_command_is_in_the_reference() -> None:
+    text = (ROOT / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
+    for path in command_paths():
+        assert f"`{path}`" in text, path
+
+
+def test_every_top_level_command_is_explained_outside_the_reference() -> None:
+    """A person should meet each command in the README or a guide, not only in the reference."""
+    prose = (ROOT / "README.md").read_text(encoding="utf-8") + "".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "docs").rglob("*.md") if p.parent.name != "reference")
+    top = {p.split()[1] for p in command_paths() if len(p.split()) >= 2}
+    missing = sorted(c for c in top if not re.search(rf"preservation {re.escape(c)}\b", prose))
+    assert not missing, f"commands never shown in README or docs: {missing}"
+
+
+def test_docs_site_builds_strictly(tmp_path: Path) -> None:
+    if shutil.which("mkdocs") is None and not _has_module("mkdocs"):
+        pytest.fail("mkdocs is not installed: it is part of the test extra")
+    out = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
