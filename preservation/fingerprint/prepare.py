@@ -1,0 +1,133 @@
+"""The one working image every perceptual hash is computed from.
+
+Recipe (recorded as ``PREP`` in every hash's params, identical for every source format, so a
+JPEG and its PNG conversion get comparable hashes):
+
+1. **Decode reduced.** JPEG/MPO are decoded through libjpeg's DCT scaling (``Image.draft``) at
+   the smallest of 1/1..1/8 that keeps the picture at least working-size; a 12 MP photo
+   (4032 x 3024) decodes straight to 504 x 378. Other formats decode at full size.
+2. **Canonical pixels.** Palette, 1-bit, CMYK, YCbCr... become RGB or L; 16-bit and 32-bit
+   greys are scaled to 8 bits (not clipped); transparency is composited on white.
+3. **Box-reduce** by the integer factor nearest to (long side / working size): the same block
+   averaging DCT scaling does, so a 4032 x 3024 PNG is reduced by 32 exactly like its JPEG
+   (1/8 by libjpeg, then 1/4 here) to 126 x 95; a 600 x 400 picture by 5, to 120 x 80. Only the
+   last, less-than-1.5x step is left to the (costlier) Lanczos filter.
+4. **Orient** per EXIF orientation (``ImageOps.exif_transpose`` semantics) *before* steps 3
+   and 5, so a rotated or mirrored copy is resampled exactly like the upright one (box
+   reduction leaves a partial box on one edge, which mirroring would move). Only above
+   ``ORIENT_FIRST_MAX_PIXELS`` (huge non-JPEG pictures) is the box reduction done first, to
+   avoid a second full-size copy; there a one-pixel edge difference is negligible.
+5. **Lanczos** to ``WORKING_SIZE`` (128) on the long side, upscaling small images too, so the
+   hashes do not depend on the source resolution.
+
+Why 128: every hash reduces the picture much further. The largest grid any of them samples is
+pHash's 32 x 32 (DCT input), so 128 still gives Lanczos 4x oversampling to anti-alias; wHash
+reads 8 x 8 averages of a 64 x 64 square (ImageHash's own natural scale for a 128 x 96 input);
+aHash/dHash use 8 x 8 and 9 x 8; colorhash is a histogram, for which 12k pixels are plenty.
+Larger working sizes change no hash bit in practice (the same five photos hash identically
+from 600 x 400 and from a 12 MP upscale) but cost time in exactly the parts that scale with
+pixel count (Lanczos, wHash's wavelets, colorhash's HSV histogram): measured per 12 MP photo,
+256 px costs ~10 ms over the decode floor, 128 px ~4 ms. The decode is the same either way:
+libjpeg's 1/8 DCT scaling of a 12 MP photo (504 x 378) already covers any working size <= 504.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageChops
+
+WORKING_SIZE = 128
+PREP = "v1:rgb8,alpha-on-white,exif-oriented,box-reduce,lanczos-128"
+ORIENT_FIRST_MAX_PIXELS = 16_000_000
+
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+_GREY_TOLERANCE = 12  # channel spread JPEG chroma noise may add to a grey picture
+_GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "F", "I;16", "I;16L", "I;16B", "I;16N"})
+
+
+def target_size(width: int, height: int) -> tuple[int, int]:
+    """``width`` x ``height`` scaled so the long side is WORKING_SIZE (each side >= 1)."""
+    longest = max(width, height, 1)
+    scale = WORKING_SIZE / longest
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _grey8(im: Image.Image) -> Image.Image:
+    """16/32-bit integer or float greys to 8-bit L by scaling, never by clipping."""
+    arr = np.asarray(im)
+    if im.mode == "F":
+        arr = np.nan_to_num(arr.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        top = 1.0 if arr.size and float(arr.max()) <= 1.0 else 255.0
+        out = np.clip(arr * (255.0 / top), 0, 255)
+    else:
+        arr = arr.astype(np.int64)
+        wide = im.mode.startswith("I;16") or (arr.size and int(arr.max()) > 255)
+        out = np.clip(arr, 0, 65535) >> 8 if wide else np.clip(arr, 0, 255)
+    return Image.fromarray(out.astype(np.uint8), "L")
+
+
+def _has_alpha(im: Image.Image) -> bool:
+    return im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        "transparency" in im.info and im.mode in ("P", "L", "RGB")
+    )
+
+
+def canonical(im: Image.Image) -> Image.Image:
+    """RGB or L pixels; transparency composited on white."""
+    mode = im.mode
+    if mode in ("RGB", "L") and "transparency" not in im.info:
+        return im
+    if mode in ("F", "I") or mode.startswith("I;16"):
+        return _grey8(im)
+    if _has_alpha(im):
+        rgba = im.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        background.alpha_composite(rgba)
+        return background.convert("L" if mode in ("L", "LA", "La") else "RGB")
+    if mode == "1":
+        return im.convert("L")
+    return im.convert("RGB")
+
+
+def orient(im: Image.Image, orientation: int | None) -> Image.Image:
+    method = _TRANSPOSE.get(orientation or 1)
+    return im.transpose(method) if method is not None else im
+
+
+def working_image(im: Image.Image, orientation: int | None) -> Image.Image:
+    """The RGB working image (long side WORKING_SIZE) from a decoded, possibly drafted image."""
+    im = canonical(im)
+    factor = int(max(im.size) / WORKING_SIZE + 0.5)
+    orient_first = im.width * im.height <= ORIENT_FIRST_MAX_PIXELS
+    if orient_first:
+        im = orient(im, orientation)
+    if factor >= 2:
+        im = im.reduce(factor)
+    if not orient_first:
+        im = orient(im, orientation)
+    size = target_size(*im.size)
+    if im.size != size:
+        im = im.resize(size, Image.Resampling.LANCZOS)
+    return im if im.mode == "RGB" else im.convert("RGB")
+
+
+def is_grey(working: Image.Image, source_mode: str) -> bool:
+    """True when the pixels carry no colour (tolerating JPEG chroma noise)."""
+    if source_mode in _GREY_MODES:
+        return True
+    r, g, b = working.split()
+    spread = ImageChops.lighter(
+        ImageChops.lighter(ImageChops.difference(r, g), ImageChops.difference(g, b)),
+        ImageChops.difference(r, b),
+    )  # per pixel max - min of the three channels
+    coloured = sum(spread.histogram()[_GREY_TOLERANCE + 1 :])
+    return coloured <= (working.width * working.height) // 1000
