@@ -5,6 +5,7 @@ Exit codes: 0 all good, 1 finished and found problems, 2 could not run.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -18,7 +19,16 @@ from preservation.errors import EXIT_ERROR, PreservationError
 
 
 class PreservationGroup(click.Group):
-    """Turns the tool's own errors into a clear message and an exit code, never a traceback."""
+    """Lazily loaded commands; the tool's own errors become a clear message and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, attr = COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -62,14 +72,28 @@ def cli(ctx: click.Context, catalog: str | None) -> None:
     ctx.obj = AppContext(catalog)
 
 
+# Command name -> "module:attribute". Modules are imported only when their command runs (or
+# for --help), so `preservation scan` does not pay for PDF rendering or image analysis imports.
+COMMANDS: dict[str, str] = {
+    "location": "preservation.cli.location:location",
+    "scan": "preservation.cli.scan:scan",
+    "files": "preservation.cli.files:files",
+    "show": "preservation.cli.files:show",
+    "copies": "preservation.cli.copies:copies",
+    "status": "preservation.cli.copies:status",
+    "verify": "preservation.cli.verify:verify",
+    "history": "preservation.cli.history:history",
+    "log": "preservation.cli.history:log",
+    "export": "preservation.cli.export:export",
+    "lookalikes": "preservation.cli.lookalikes:lookalikes",
+    "report": "preservation.cli.report:report",
+    "workshop": "preservation.cli.workshop:workshop",
+    "compare": "preservation.cli.compare:compare_cmd",
+}
+
+
 def _register() -> None:
-    from preservation.cli import files, location, scan
-
-    cli.add_command(location.location)
-    cli.add_command(scan.scan)
-    cli.add_command(files.files)
-    cli.add_command(files.show)
-
+    """Extra commands registered eagerly (kept for plugins); the built-ins are in COMMANDS."""
 
 _register()
 

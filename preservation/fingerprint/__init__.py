@@ -30,7 +30,7 @@ import os
 from collections.abc import Iterable
 
 from ..vocabulary import ProblemCode
-from . import digests, formats, image, limits, reader
+from . import digests, formats, limits, reader
 from .model import Fingerprint, ImageInfo, PerceptualHash, Problem
 
 __all__ = [
@@ -106,6 +106,10 @@ def fingerprint_file(
     ident = formats.identify(read.head, read.data, sniffer.name)
     fp.format, fp.mime = ident.name, ident.mime
     info = ident.info
+    # Decoders (Pillow, NumPy, ImageHash) are imported on first use: a process that only lists
+    # or verifies files, or rescans an unchanged tree, never pays for them.
+    from . import image
+
     outcome: image.ImageOutcome | None = None
     if info is None or info.kind == "other":
         pass

@@ -78,7 +78,7 @@ class Fingerprinter:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["preservation.fingerprint"])
+            ctx.set_forkserver_preload(["preservation.fingerprint", "preservation.fingerprint.image"])
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_worker_init)
         return self._pool
 
