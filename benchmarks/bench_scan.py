@@ -25,11 +25,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_fingerprint import floor  # noqa: E402
-from corpus import make_camera_corpus  # noqa: E402
+from bench_fingerprint import floor
+from corpus import make_camera_corpus
 
-from preservation.catalog.engine import open_catalog  # noqa: E402
-from preservation.scan.run import ScanOptions, scan  # noqa: E402
+from preservation.catalog.engine import open_catalog
+from preservation.scan.run import ScanOptions, scan
 
 
 def timed_scan(root: Path, jobs: int, workdir: Path, tag: str) -> float:

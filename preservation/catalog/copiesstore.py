@@ -36,6 +36,7 @@ def iter_copy_rows(s: Session, batch: int = 10_000) -> Iterator[CopyRow]:
          .order_by(File.content_id, File.location_id, File.path_bytes)
          .execution_options(yield_per=batch))
     for r in s.execute(q):
+        assert r[0] is not None  # joined on content
         yield CopyRow(r[0], r[1], r[2], r[3] is not None, r[4], r[5], r[6], r[7], r[8], r[9])
 
 
@@ -94,7 +95,7 @@ def fixity_counts(s: Session) -> dict[str, int]:
     for status, n in s.execute(select(File.last_verify_status, func.count()).where(
             File.last_verify_status.is_not(None), File.last_verify_status != "ok")
             .group_by(File.last_verify_status)):
-        out[status] = int(n)
+        out[str(status)] = int(n)
     unread = s.scalar(select(func.count()).select_from(File).where(
         File.state == FileState.PRESENT, File.problem.is_not(None))) or 0
     if unread:

@@ -77,9 +77,9 @@ def copies(app: AppContext, at_risk_only: bool, max_age: float, price: float, as
         c.print()
         t = Table("Location", "Media", "Site", "Files", "Size", "Stored twice here", title="Storage",
                   title_justify="left")
-        for loc in pic.locations:
-            t.add_row(loc.name, loc.media, loc.site, f"{loc.files:,}", human_bytes(loc.bytes),
-                      human_bytes(loc.reclaimable_bytes) if loc.reclaimable_bytes else "")
+        for ls in pic.locations:
+            t.add_row(ls.name, ls.media, ls.site, f"{ls.files:,}", human_bytes(ls.bytes),
+                      human_bytes(ls.reclaimable_bytes) if ls.reclaimable_bytes else "")
         c.print(t)
         if pic.reclaimable_bytes:
             c.print(f"{human_bytes(pic.reclaimable_bytes)} are the same file stored twice inside one location "

@@ -1,0 +1,182 @@
+"""Printable reports: one result model rendered as PDF (WeasyPrint), HTML or JSON.
+
+    from preservation.report import ReportOptions, write_report
+    written = write_report(catalog, ReportOptions(audience="staff"), "audit.pdf")
+
+:func:`write_report` builds the report's data (:mod:`.model`, :mod:`.sections`), renders it
+with the package's Jinja2 templates (or a user's, :mod:`.render`), writes the PDF, HTML or JSON
+and the CSV lists beside it, and records the report's creation in the provenance log. Reports
+are never written inside a scanned location.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from preservation import paths
+from preservation.catalog.engine import Catalog
+from preservation.errors import UsageError
+from preservation.report.csvout import CsvSink
+from preservation.report.model import Report, ReportOptions, Section, build_report
+from preservation.report.render import DEFAULT_TEMPLATE, render_html
+
+__all__ = ["REPORT_EVENT_TYPE", "ReportOptions", "Written", "build_report", "output_kind",
+           "record_report", "render_html", "write_report"]
+
+#: PREMIS event type "creation" (id.loc.gov/vocabulary/preservation/eventType/cre): the report
+#: is a new object made from the catalog.
+REPORT_EVENT_TYPE = "creation"
+KINDS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".json": "json"}
+
+
+@dataclass
+class Written:
+    """What :func:`write_report` wrote."""
+
+    report: Report
+    path: str | None
+    kind: str | None
+    pages: int | None = None
+    bytes: int = 0
+    sha256: str | None = None
+    images_dir: str | None = None
+    csv: list[str] = field(default_factory=list)
+    event_seq: int | None = None
+
+
+def output_kind(path: str | os.PathLike[str]) -> str:
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext not in KINDS:
+        raise UsageError(f"Cannot tell what to write from the name {os.fspath(path)!r}: "
+                         "end it in .pdf, .html or .json.")
+    return KINDS[ext]
+
+
+def check_destination(catalog: Catalog, path: str | os.PathLike[str]) -> str:
+    """The absolute output path; refuses a folder that is missing or inside a scanned location."""
+    from preservation.catalog.locations import location_for_path
+
+    out = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    folder = os.path.dirname(out)
+    if not os.path.isdir(folder):
+        raise UsageError(f"Cannot write {out}: the folder {folder} does not exist.")
+    if os.path.isdir(out):
+        raise UsageError(f"Cannot write {out}: it is a folder.")
+    with catalog.session() as s:
+        found = location_for_path(s, paths.absolute(folder))
+    if found is not None:
+        raise UsageError(
+            f"{out} is inside the location {found[0].name!r} ({found[0].root}). This tool never "
+            "writes into a scanned location; write the report somewhere else.")
+    return out
+
+
+def _sha256(path: str) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def write_report(catalog: Catalog, options: ReportOptions, out: str | os.PathLike[str] | None, *,
+                 templates_dir: str | os.PathLike[str] | None = None,
+                 template: str = DEFAULT_TEMPLATE, sections: Sequence[Section] | None = None,
+                 record: bool = True) -> Written:
+    """Build, render and write a report (``out`` None: build only, for JSON on stdout)."""
+    options.check()
+    if out is None:
+        report = build_report(catalog, options, sections=sections)
+        written = Written(report, None, None)
+    else:
+        path = check_destination(catalog, out)
+        kind = output_kind(path)
+        folder, name = os.path.split(path)
+        stem = os.path.splitext(name)[0]
+        sink = CsvSink(folder, stem)
+        try:
+            report = build_report(catalog, options, sink=sink, sections=sections)
+        except BaseException:
+            sink.abort()
+            raise
+        written = Written(report, path, kind, csv=list(sink.written))
+        part = path + ".part"
+        done = False
+        try:
+            if kind == "json":
+                with open(part, "w", encoding="utf-8") as fh:
+                    json.dump(report.to_json(), fh, indent=2, ensure_ascii=False)
+                    fh.write("\n")
+            elif kind == "pdf":
+                from preservation.report.pdf import asset_url, write_pdf
+
+                html = render_html(report, asset_url, templates_dir=templates_dir, template=template)
+                base = os.fspath(templates_dir) + os.sep if templates_dir else folder + os.sep
+                written.pages = write_pdf(html, report.assets, part, base_url=base)
+            else:
+                from preservation.report.assets import write_assets
+
+                images = f"{stem}-images"
+                if len(report.assets):
+                    write_assets(report.assets, os.path.join(folder, images))
+                    written.images_dir = os.path.join(folder, images)
+                assets = {a.id: a.filename for a in report.assets}
+                html = render_html(report, lambda i: f"{quote(images)}/{assets[i]}",
+                                   templates_dir=templates_dir, template=template)
+                with open(part, "w", encoding="utf-8") as fh:
+                    fh.write(html)
+            os.replace(part, path)
+            done = True
+        finally:
+            if os.path.exists(part):
+                os.unlink(part)
+            if not done:  # a report that failed leaves no half of itself behind
+                for name in sink.written:
+                    with contextlib.suppress(OSError):
+                        os.unlink(os.path.join(folder, name))
+        written.sha256, written.bytes = _sha256(path)
+    if record:
+        written.event_seq = record_report(catalog, written)
+    return written
+
+
+def record_report(catalog: Catalog, written: Written) -> int:
+    """Append the report's creation to the provenance log; returns the event's number."""
+    from sqlalchemy.orm import Session
+
+    from preservation.catalog.events import append_event
+    from preservation.vocabulary import EventOutcome
+
+    meta = written.report.meta
+    prov = written.report.sections.get("provenance", {})
+    newest = prov.get("newest_event")
+    outputs: list[dict[str, Any]] = []
+    if written.path:
+        outputs.append({"file": os.path.basename(written.path), "kind": written.kind,
+                        "sha256": written.sha256, "bytes": written.bytes, "pages": written.pages})
+    outputs += [{"file": c, "kind": "csv"} for c in written.csv]
+    detail = {"action": "report created", "audience": meta["audience"], "paper": meta["paper"],
+              "location": meta["location"], "show_gps": meta["show_gps"],
+              "collection": meta["collection"], "command_line": meta["command_line"],
+              "outputs": outputs or [{"file": "(standard output)", "kind": "json"}],
+              "newest_event_seq": newest["seq"] if newest else None,
+              "newest_event_hash": newest["hash"] if newest else None}
+    objects = [f"report:{os.path.basename(written.path)}" if written.path else "report:(stdout)"]
+    if meta["location"]:
+        objects.append(f"location:{meta['location']}")
+
+    def work(s: Session) -> int:
+        ev = append_event(s, REPORT_EVENT_TYPE, EventOutcome.SUCCESS, detail=detail,
+                          objects=objects, operator=meta["operator"])
+        return int(ev.seq)
+
+    return catalog.transact(work)

@@ -58,9 +58,14 @@ Done = tuple[object, list[Item], list[Fingerprint]]
 class Fingerprinter:
     """Runs chunks inline (jobs=1) or on a process pool; yields finished chunks."""
 
+    # Starting worker processes costs a second or more (each imports the decoders); a handful of
+    # files is done sooner in-process. The pool starts only once this many chunks have come.
+    INLINE_CHUNKS = 4
+
     def __init__(self, root: bytes, algorithms: tuple[str, ...], jobs: int) -> None:
         self.root, self.algorithms, self.jobs = root, algorithms, max(1, jobs)
         self.window = self.jobs * 3
+        self._submitted = 0
         self._pool: ProcessPoolExecutor | None = None
         self._pending: dict[Future[list[Fingerprint]], Chunk] = {}
 
@@ -84,7 +89,8 @@ class Fingerprinter:
 
     def submit(self, token: object, items: list[Item]) -> Iterator[Done]:
         """Queue a chunk; yields chunks that finished while waiting for room."""
-        if self.jobs == 1:
+        self._submitted += 1
+        if self.jobs == 1 or self._submitted <= self.INLINE_CHUNKS:
             yield token, items, fingerprint_chunk(self.root, items, self.algorithms)
             return
         while len(self._pending) >= self.window:

@@ -97,7 +97,7 @@ def test_all_safe_exits_zero(run, tmp_path) -> None:
         (tmp_path / name / "coffee.jpg").write_bytes(data)
         run("location", "add", name, str(tmp_path / name), "--media", media, "--site", site)
     run("scan", "-q")
-    by, out = _statuses(run, expect=0)
+    _by, out = _statuses(run, expect=0)
     assert out["summary"]["meets_3_2_1"] == 1
     assert "1 photo meet" in run("copies", expect=0).stdout
 

@@ -13,7 +13,7 @@ import pytest
 from preservation.catalog.engine import open_catalog
 from preservation.catalog.events import event_record, iter_events
 from preservation.provenance.chain import verify_records
-from tests.conftest import snapshot, validate
+from tests.conftest import PHOTOS, snapshot, validate
 
 
 def chain_ok(catalog_path: Path) -> tuple[int, object]:
@@ -162,13 +162,22 @@ def test_rehash_reads_everything_again(run, make_tree) -> None:
 
 
 def test_jobs_give_the_same_catalog(run, make_tree, tmp_path) -> None:
+    """Enough files that --jobs 2 really starts worker processes (small jobs stay in-process)."""
+    from preservation.scan.run import CHUNK_FILES
+    from preservation.scan.workers import Fingerprinter
+
     tree = make_tree(photos=5)
+    extra = CHUNK_FILES * (Fingerprinter.INLINE_CHUNKS + 3)
+    for i, src in enumerate(sorted(PHOTOS.glob("*.jpg")) * (extra // 5 + 1)):
+        if i == extra:
+            break
+        (tree / f"extra{i:03d}.jpg").write_bytes(src.read_bytes() + bytes([i]))
     run("scan", str(tree), "-j", "1")
-    one = {(f["path"], f["sha256"]) for f in run.json("files")["files"]}
+    one = {(f["path"], f["sha256"], f["width"]) for f in run.json("files")["files"]}
     run2 = type(run)(tmp_path / "other.sqlite")
     run2("scan", str(tree), "-j", "2")
-    two = {(f["path"], f["sha256"]) for f in run2.json("files")["files"]}
-    assert one == two and len(one) == 7
+    two = {(f["path"], f["sha256"], f["width"]) for f in run2.json("files")["files"]}
+    assert one == two and len(one) == 7 + extra
 
 
 def test_bad_files_are_recorded_and_the_scan_goes_on(run, make_tree, photos) -> None:

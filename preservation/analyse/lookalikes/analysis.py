@@ -1,0 +1,409 @@
+"""Look-alike analysis of a catalog: candidates, evidence (cached), verdicts, groups.
+
+Steps:
+
+1. **Candidates** from the stored perceptual hashes of present files. Only hashes made the same
+   way (algorithm, parameters, library) are compared. A pair is nominated when any of pHash,
+   dHash, aHash or wHash is within the threshold, and kept when the hashes agree: at least two
+   of them within the threshold (or the only one that can be compared). Fingerprints of
+   near-flat pictures (black frames, blank scans: almost all bits equal, or one or two big
+   blocks) are degenerate: they never nominate a pair and do not count; a picture with two
+   or more degenerate fingerprints takes no part at all.
+2. **Exact copies**: the same SHA-256 in several places, from the files table.
+3. **Evidence** for each kept pair, computed once and cached in the catalog (by SHA-256s and
+   evidence version); **verdict** and **sentence** derived from it.
+4. **Groups** of connected pairs, with the likely original and why.
+
+Read-only on the files: they are opened for reading only (through the fingerprint package's
+reader) and nothing is ever proposed for deletion.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from preservation.catalog import lookalikestore as store
+from preservation.catalog.engine import Catalog
+from preservation.vocabulary import Verdict
+
+from .evidence import EVIDENCE_VERSION, Evidence, Meta
+from .groups import Rank, UnionFind, order_by_rank, rank_contents
+from .pair import PairResult, judge
+from .search import HASHES, SearchStats, informative, pairs_within
+
+#: Default Hamming distance (of 64 bits) for candidates. See docs/lookalikes.md for the choice.
+DEFAULT_THRESHOLD = 12
+#: How many of the hashes must agree (be within the threshold) to keep a nominated pair.
+AGREEING_HASHES = 2
+
+SAME_PICTURE = frozenset({Verdict.IDENTICAL, Verdict.SAME_PIXELS, Verdict.DERIVATIVE, Verdict.EDITED})
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Member:
+    path: str  # absolute, printable
+    location: str
+    sha256: str
+    relative_path: str
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    capture_time: str | None = None
+    bytes: int | None = None
+    likely_original: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "location": self.location, "sha256": self.sha256,
+                "relative_path": self.relative_path, "width": self.width, "height": self.height,
+                "format": self.format, "capture_time": self.capture_time, "bytes": self.bytes,
+                "likely_original": self.likely_original}
+
+
+@dataclass(slots=True)
+class Pair:
+    a: Member
+    b: Member
+    verdict: Verdict
+    explanation: str
+    reasons: list[str]
+    evidence: dict[str, Any]
+    cached: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"a": self.a.path, "b": self.b.path, "a_location": self.a.location,
+                "b_location": self.b.location, "verdict": str(self.verdict),
+                "explanation": self.explanation, "reasons": list(self.reasons),
+                "evidence": self.evidence}
+
+
+@dataclass(slots=True)
+class Group:
+    id: int
+    key: str
+    original: Member
+    original_reasons: list[str]
+    originals: list[Member]  # the likely original of each distinct picture in the group
+    members: list[Member]
+    pairs: list[Pair]
+
+    @property
+    def kind(self) -> str:
+        return "copies" if all(p.verdict == Verdict.IDENTICAL for p in self.pairs) else "lookalikes"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "key": self.key, "kind": self.kind,
+                "original": self.original.path, "original_location": self.original.location,
+                "original_reasons": list(self.original_reasons),
+                "originals": [m.path for m in self.originals],
+                "members": [m.to_json() for m in self.members],
+                "pairs": [p.to_json() for p in self.pairs]}
+
+
+@dataclass(slots=True)
+class LookalikeResult:
+    threshold: int
+    location: str | None
+    groups: list[Group] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+    hash_families: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def problems(self) -> int:
+        """Pairs whose pictures could not be read and compared."""
+        return self.stats.get("pairs_not_compared", 0)
+
+    def to_json(self) -> dict[str, Any]:
+        counts = {str(v): 0 for v in Verdict}
+        for g in self.groups:
+            for p in g.pairs:
+                counts[str(p.verdict)] += 1
+        return {"threshold": self.threshold, "location": self.location,
+                "evidence_version": EVIDENCE_VERSION, "hash_families": self.hash_families,
+                "stats": dict(self.stats), "verdicts": counts,
+                "groups": [g.to_json() for g in self.groups]}
+
+
+# --- candidates -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Family:
+    fam: store.HashFamily
+    ok: np.ndarray  # informative values
+    lookup: dict[int, int]  # content id -> index
+
+
+def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
+                    agree: int = AGREEING_HASHES, exact: bool | None = None,
+                    stats: dict[str, int] | None = None) -> dict[tuple[int, int], dict[str, int]]:
+    """Content-id pairs (low, high) kept as candidates, with their per-algorithm distances."""
+    fams = []
+    degenerate: dict[int, int] = {}
+    for f in families:
+        if f.algorithm not in HASHES:
+            continue
+        ok = informative(f.values) if f.values.size else np.zeros(0, bool)
+        for cid in f.content_ids[~ok]:
+            degenerate[int(cid)] = degenerate.get(int(cid), 0) + 1
+        fams.append(_Family(f, ok, {int(c): i for i, c in enumerate(f.content_ids)}))
+    flat = {cid for cid, n in degenerate.items() if n >= 2}
+    nominated: set[tuple[int, int]] = set()
+    for fm in fams:
+        f = fm.fam
+        use = fm.ok.copy()
+        if flat:
+            use &= ~np.isin(f.content_ids, np.fromiter(flat, dtype=np.int64))
+        idx = np.flatnonzero(use)
+        if idx.size < 2:
+            continue
+        st = SearchStats()
+        found = pairs_within(f.values[idx], threshold, exact=exact, stats=st)
+        a = f.content_ids[idx[found[:, 0]]]
+        b = f.content_ids[idx[found[:, 1]]]
+        nominated.update(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), strict=True))
+    kept: dict[tuple[int, int], dict[str, int]] = {}
+    for ca, cb in sorted(nominated):
+        if ca == cb:
+            continue
+        dist: dict[str, int] = {}
+        for fm in fams:
+            ia, ib = fm.lookup.get(ca), fm.lookup.get(cb)
+            if ia is None or ib is None or not (fm.ok[ia] and fm.ok[ib]):
+                continue
+            alg = fm.fam.algorithm
+            d = (int(fm.fam.values[ia]) ^ int(fm.fam.values[ib])).bit_count()
+            dist[alg] = min(d, dist.get(alg, 64))
+        close = sum(1 for d in dist.values() if d <= threshold)
+        if close >= min(agree, len(dist)) and close >= 1:
+            kept[(ca, cb)] = dist
+    if stats is not None:
+        stats["near_flat_skipped"] = len(flat)
+        stats["pairs_nominated"] = len(nominated)
+        stats["pairs_kept"] = len(kept)
+    return kept
+
+
+# --- evidence, in worker processes ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Task:
+    key: tuple[int, int]  # (content a, content b), a = the better-ranked
+    paths_a: list[bytes]
+    paths_b: list[bytes]
+    meta_a: Meta
+    meta_b: Meta
+    distances: dict[str, int]
+
+
+def _evidence(task: _Task) -> tuple[tuple[int, int], dict[str, Any], bool]:
+    """Evidence for one pair; when a copy cannot be read, another copy of it is tried."""
+    from .evidence import compare
+    from .pair import compare_files
+
+    last: PairResult | None = None
+    for pa in task.paths_a[:3]:
+        for pb in task.paths_b[:3]:
+            res = compare_files(pa, pb, meta_a=task.meta_a, meta_b=task.meta_b,
+                                distances=task.distances)
+            if res.evidence.problem is None:
+                return task.key, res.evidence.to_json(), True
+            last = res
+    ev = last.evidence if last is not None else compare(
+        task.meta_a, task.meta_b, None, None, hash_distances=task.distances,
+        problem="no copy of one of the pictures is present")
+    return task.key, ev.to_json(), False
+
+
+def _meta(c: store.ContentInfo) -> Meta:
+    return Meta(sha256=c.sha256, size=c.size, format=c.format, width=c.width, height=c.height,
+                orientation=c.orientation, mode=c.mode, capture_time=c.capture_time,
+                camera_make=c.camera_make, camera_model=c.camera_model, exif=dict(c.exif),
+                first_seen=c.first_seen.isoformat() if c.first_seen else None)
+
+
+def _run(tasks: list[_Task], jobs: int,
+         progress: Callable[[int, int], None] | None) -> list[tuple[tuple[int, int], dict[str, Any], bool]]:
+    out = []
+    if jobs <= 1 or len(tasks) <= 1:
+        for i, t in enumerate(tasks):
+            out.append(_evidence(t))
+            if progress:
+                progress(i + 1, len(tasks))
+        return out
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
+        for i, r in enumerate(pool.map(_evidence, tasks, chunksize=1)):
+            out.append(r)
+            if progress:
+                progress(i + 1, len(tasks))
+    return out
+
+
+# --- the analysis --------------------------------------------------------------------------------
+
+
+def _member(cp: store.CopyInfo, c: store.ContentInfo) -> Member:
+    size = Meta(width=c.width, height=c.height, orientation=c.orientation).display_size
+    return Member(cp.absolute, cp.location, c.sha256, cp.path, size[0] if size else None,
+                  size[1] if size else None, c.format, c.capture_time, c.size)
+
+
+def _preferred(cps: list[store.CopyInfo]) -> list[store.CopyInfo]:
+    """Copies in the order they are read and shown: trusted locations, then first seen."""
+    return sorted(cps, key=lambda c: (not c.trusted, c.first_seen is None,
+                                      c.first_seen or 0, c.location, c.path))
+
+
+def find_lookalikes(catalog: Catalog, location: str | None = None,
+                    threshold: int = DEFAULT_THRESHOLD, *, jobs: int | None = None,
+                    use_cache: bool = True, include_copies: bool = True, exact: bool | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> LookalikeResult:
+    """Every look-alike pair and exact copy among present files, grouped, with verdicts.
+
+    ``location``: only files of that location (None: all). ``jobs``: worker processes for the
+    evidence (default: all cores). ``use_cache``: re-use and store evidence in the catalog.
+    ``include_copies``: also report groups that are only exact copies.
+    """
+    if not 0 <= threshold <= 32:
+        from preservation.errors import UsageError
+
+        raise UsageError(f"--threshold must be between 0 and 32 bits (of 64), not {threshold}.")
+    result = LookalikeResult(threshold, location)
+    stats = result.stats
+    with catalog.session() as s:
+        locs = store.location_ids(s, location)
+        families = store.hash_families(s, locs, HASHES)
+        result.hash_families = [{"algorithm": f.algorithm, "params": f.params_key,
+                                 "library": f.library, "contents": int(f.content_ids.size)}
+                                for f in families]
+        stats["contents_with_hashes"] = len({int(c) for f in families for c in f.content_ids})
+        kept = candidate_pairs(families, threshold, exact=exact, stats=stats)
+        copied = store.multi_copy_contents(s, locs) if include_copies else []
+        involved = sorted({c for p in kept for c in p} | set(copied))
+        infos = store.contents(s, involved)
+        where = store.copies(s, involved, locs)
+
+    # groups of contents
+    uf = UnionFind()
+    for ca, cb in kept:
+        uf.union(ca, cb)
+    comps = uf.components(sorted({c for p in kept for c in p} | set(copied)))
+    comps.sort(key=lambda comp: min(infos[c].sha256 for c in comp))
+    ranks: dict[int, Rank] = {}
+    first_seen = {cid: min((cp.first_seen for cp in where.get(cid, []) if cp.first_seen),
+                           default=infos[cid].first_seen) for cid in involved}
+    for comp in comps:
+        ranks.update(rank_contents([infos[c] for c in comp], first_seen))
+
+    # evidence: cached or computed
+    oriented = {}
+    for ca, cb in kept:
+        a, b = order_by_rank((ca, cb), ranks)
+        oriented[(a, b)] = kept[(ca, cb)]
+    shas = {k: (infos[k[0]].sha256, infos[k[1]].sha256) for k in oriented}
+    cached: dict[tuple[str, str], dict[str, Any]] = {}
+    if use_cache and oriented:
+        with catalog.session() as s:
+            cached = store.cached_evidence(s, list(shas.values()), EVIDENCE_VERSION)
+    evidence: dict[tuple[int, int], tuple[dict[str, Any], bool]] = {}
+    tasks: list[_Task] = []
+    for key, dist in sorted(oriented.items()):
+        sa, sb = shas[key]
+        if (sa, sb) in cached:
+            evidence[key] = (cached[(sa, sb)], True)
+        elif (sb, sa) in cached:
+            evidence[(key[1], key[0])] = (cached[(sb, sa)], True)
+        else:
+            pa = [cp.absolute_bytes for cp in _preferred(where.get(key[0], []))]
+            pb = [cp.absolute_bytes for cp in _preferred(where.get(key[1], []))]
+            tasks.append(_Task(key, pa, pb, _meta(infos[key[0]]), _meta(infos[key[1]]), dist))
+    stats["evidence_from_cache"] = len(evidence)
+    done = _run(tasks, jobs if jobs is not None else (os.cpu_count() or 1), progress)
+    stats["evidence_computed"] = len(done)
+    fresh = []
+    for key, ev_json, complete in done:
+        evidence[key] = (ev_json, False)
+        if complete:
+            fresh.append((infos[key[0]].sha256, infos[key[1]].sha256, EVIDENCE_VERSION,
+                          str(judge(Evidence.from_json(ev_json)).verdict), ev_json))
+    stats["pairs_not_compared"] = len(done) - len(fresh)
+    if use_cache and fresh:
+        catalog.transact(lambda s: store.store_evidence(s, fresh))
+
+    # assemble groups
+    by_content: dict[int, list[tuple[tuple[int, int], PairResult, bool]]] = {}
+    for key, (ev_json, was_cached) in evidence.items():
+        res = judge(Evidence.from_json(ev_json))
+        by_content.setdefault(key[0], []).append((key, res, was_cached))
+    for number, comp in enumerate(comps, start=1):
+        result.groups.append(_group(number, comp, infos, where, ranks, evidence, by_content))
+    stats["groups"] = len(result.groups)
+    stats["lookalike_groups"] = sum(1 for g in result.groups if g.kind == "lookalikes")
+    stats["copy_groups"] = stats["groups"] - stats["lookalike_groups"]
+    return result
+
+
+def _group(number: int, comp: list[int], infos: dict[int, store.ContentInfo],
+           where: dict[int, list[store.CopyInfo]], ranks: dict[int, Rank],
+           evidence: dict[tuple[int, int], tuple[dict[str, Any], bool]],
+           by_content: dict[int, list[tuple[tuple[int, int], PairResult, bool]]]) -> Group:
+    ordered = order_by_rank(comp, ranks)
+    reps: dict[int, Member] = {}
+    members: list[Member] = []
+    pairs: list[Pair] = []
+    for cid in ordered:
+        cps = _preferred(where.get(cid, []))
+        ms = [_member(cp, infos[cid]) for cp in cps]
+        if not ms:
+            continue
+        reps[cid] = ms[0]
+        members.extend(ms)
+        for other in ms[1:]:
+            same_place = other.location == ms[0].location
+            where_txt = (f"twice in {ms[0].location}" if same_place
+                         else f"in {ms[0].location} and {other.location}")
+            ev = Evidence(bytes_equal=True, pixels_equal=True)
+            ev.a.width = ev.b.width = ms[0].width
+            ev.a.height = ev.b.height = ms[0].height
+            pairs.append(Pair(ms[0], other, Verdict.IDENTICAL,
+                              f"Exact copy: the same bytes, {where_txt}.", ["bytes-equal"],
+                              ev.to_json()))
+    same = UnionFind()
+    for cid in comp:
+        same.find(cid)
+    for cid in ordered:
+        for (ka, kb), res, was_cached in sorted(by_content.get(cid, []), key=lambda t: t[0]):
+            if ka not in reps or kb not in reps:
+                continue
+            pairs.append(Pair(reps[ka], reps[kb], res.verdict, res.explanation, res.reasons,
+                              res.evidence.to_json(), was_cached))
+            if res.verdict in SAME_PICTURE:
+                same.union(ka, kb)
+    pictures = same.components(ordered)
+    best_of = {order_by_rank(p, ranks)[0] for p in pictures}
+    originals = [reps[c] for c in ordered if c in best_of and c in reps]
+    best = ordered[0]
+    original = reps[best]
+    for m in originals:
+        m.likely_original = True
+    key = min(infos[c].sha256 for c in comp)[:12]
+    reasons = list(ranks[best].reasons) if len(comp) > 1 else ["the same bytes everywhere: any copy"]
+    if len(comp) > 1 and not reasons:
+        reasons = ["no sign favours another copy"]
+    if len(where.get(best, [])) > 1:
+        first = _preferred(where[best])[0]
+        reasons.append(f"this copy: {'a trusted location' if first.trusted else 'first listed'}, "
+                       f"{first.location}")
+    return Group(number, key, original, reasons, originals, members, pairs)

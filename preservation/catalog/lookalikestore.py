@@ -1,0 +1,237 @@
+"""Queries behind look-alike analysis, and the evidence cache (table ``lookalike_evidence``).
+
+Reads: the stored perceptual hashes of present files (grouped by algorithm, parameters and
+library, so only hashes made the same way are ever compared), what each content's metadata
+says, where each content's copies live. Writes: only the evidence cache (migration
+0003_lookalikes). Nothing here touches the files themselves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import JSON, Integer, String, UniqueConstraint, func, select, tuple_
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from preservation import paths
+from preservation.catalog.locations import get_location
+from preservation.catalog.models import Base, Content, File, Location, PerceptualHash
+from preservation.vocabulary import FileState
+
+
+class LookalikeEvidence(Base):
+    """Cached evidence for one compared pair (see migration 0003_lookalikes)."""
+
+    __tablename__ = "lookalike_evidence"
+    __table_args__ = (UniqueConstraint("sha256_a", "sha256_b", "version",
+                                       name="uq_lookalike_evidence_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256_a: Mapped[str] = mapped_column(String(64))
+    sha256_b: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime]
+
+
+@dataclass(slots=True)
+class HashFamily:
+    """One way of hashing (algorithm + parameters + library) and every present content's value."""
+
+    algorithm: str
+    params_key: str
+    library: str
+    bits: int
+    content_ids: npt.NDArray[np.int64]
+    values: npt.NDArray[np.uint64]
+
+
+@dataclass(slots=True)
+class ContentInfo:
+    id: int
+    sha256: str
+    size: int
+    format: str | None
+    width: int | None
+    height: int | None
+    orientation: int | None
+    mode: str | None
+    capture_time: str | None
+    camera_make: str | None
+    camera_model: str | None
+    exif: dict[str, Any]
+    first_seen: datetime | None
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CopyInfo:
+    """One present file holding a content."""
+
+    content_id: int
+    location: str
+    trusted: bool
+    path: str  # relative, printable
+    absolute: str  # printable
+    absolute_bytes: bytes
+    first_seen: datetime | None
+    mtime_ns: int
+
+
+def location_ids(s: Session, location: str | None) -> list[int] | None:
+    """None for all locations; raises LocationError for an unknown name."""
+    return None if location is None else [get_location(s, location).id]
+
+
+def _present_contents(locs: Sequence[int] | None) -> Any:
+    q = select(File.content_id).where(File.state == FileState.PRESENT, File.content_id.is_not(None))
+    if locs is not None:
+        q = q.where(File.location_id.in_(list(locs)))
+    return q
+
+
+def hash_families(s: Session, locs: Sequence[int] | None, algorithms: Iterable[str]) -> list[HashFamily]:
+    """Stored 64-bit hashes of present contents, one family per (algorithm, params, library)."""
+    present = _present_contents(locs)
+    out: list[HashFamily] = []
+    kinds = s.execute(
+        select(PerceptualHash.algorithm, PerceptualHash.params_key, PerceptualHash.library,
+               PerceptualHash.bits)
+        .where(PerceptualHash.algorithm.in_(list(algorithms)),
+               PerceptualHash.content_id.in_(present))
+        .group_by(PerceptualHash.algorithm, PerceptualHash.params_key, PerceptualHash.library,
+                  PerceptualHash.bits)
+        .order_by(PerceptualHash.algorithm, PerceptualHash.params_key, PerceptualHash.library)
+    ).all()
+    for algorithm, params_key, library, bits in kinds:
+        if bits != 64:
+            continue
+        rows = s.execute(
+            select(PerceptualHash.content_id, PerceptualHash.value)
+            .where(PerceptualHash.algorithm == algorithm, PerceptualHash.params_key == params_key,
+                   PerceptualHash.library == library, PerceptualHash.content_id.in_(present))
+            .order_by(PerceptualHash.content_id)
+            .execution_options(yield_per=50_000)
+        )
+        ids: list[int] = []
+        vals: list[int] = []
+        for cid, value in rows:
+            try:
+                v = int(value, 16)
+            except (TypeError, ValueError):
+                continue
+            ids.append(cid)
+            vals.append(v & 0xFFFF_FFFF_FFFF_FFFF)
+        out.append(HashFamily(algorithm, params_key, library, int(bits),
+                              np.array(ids, dtype=np.int64), np.array(vals, dtype=np.uint64)))
+    return out
+
+
+def hash_values(s: Session, content_ids: Sequence[int]) -> dict[int, dict[tuple[str, str, str], int]]:
+    """Every stored hash (any bit length) of the given contents, by (algorithm, params, library)."""
+    out: dict[int, dict[tuple[str, str, str], int]] = defaultdict(dict)
+    for chunk in _chunks(content_ids):
+        for cid, alg, pk, lib, value in s.execute(
+                select(PerceptualHash.content_id, PerceptualHash.algorithm, PerceptualHash.params_key,
+                       PerceptualHash.library, PerceptualHash.value)
+                .where(PerceptualHash.content_id.in_(chunk))):
+            try:
+                out[cid][(alg, pk, lib)] = int(value, 16)
+            except (TypeError, ValueError):
+                continue
+    return out
+
+
+def contents(s: Session, content_ids: Sequence[int]) -> dict[int, ContentInfo]:
+    out: dict[int, ContentInfo] = {}
+    for chunk in _chunks(content_ids):
+        for c in s.execute(select(Content).where(Content.id.in_(chunk)).execution_options(
+                populate_existing=False)).scalars():
+            out[c.id] = ContentInfo(c.id, c.sha256, c.size, c.format, c.width, c.height,
+                                    c.orientation, c.image_mode, c.capture_time, c.camera_make,
+                                    c.camera_model, dict(c.exif or {}), c.first_seen,
+                                    list(c.problems or []))
+    return out
+
+
+def copies(s: Session, content_ids: Sequence[int], locs: Sequence[int] | None) -> dict[int, list[CopyInfo]]:
+    """Present files of each content (in the chosen locations), by location name then path."""
+    out: dict[int, list[CopyInfo]] = defaultdict(list)
+    for chunk in _chunks(content_ids):
+        q = (select(File.content_id, Location.name, Location.trust, Location.root_bytes,
+                    File.path, File.path_bytes, File.first_seen, File.mtime_ns)
+             .join(Location, File.location_id == Location.id)
+             .where(File.content_id.in_(chunk), File.state == FileState.PRESENT))
+        if locs is not None:
+            q = q.where(File.location_id.in_(list(locs)))
+        for cid, lname, trust, root, path, path_b, first_seen, mtime_ns in s.execute(q):
+            if cid is None:
+                continue
+            full = paths.join(root, path_b)
+            out[cid].append(CopyInfo(cid, lname, trust == "trusted", path, paths.printable(full),
+                                     full, first_seen, mtime_ns))
+    for lst in out.values():
+        lst.sort(key=lambda c: (c.location, c.path))
+    return out
+
+
+def multi_copy_contents(s: Session, locs: Sequence[int] | None) -> list[int]:
+    """Contents with more than one present file (in the chosen locations): exact copies."""
+    q = (select(File.content_id).where(File.state == FileState.PRESENT, File.content_id.is_not(None)))
+    if locs is not None:
+        q = q.where(File.location_id.in_(list(locs)))
+    q = q.group_by(File.content_id).having(func.count() > 1).order_by(File.content_id)
+    return [int(r[0]) for r in s.execute(q) if r[0] is not None]
+
+
+# --- the evidence cache ---------------------------------------------------------------------
+
+
+def cached_evidence(s: Session, pairs: Sequence[tuple[str, str]], version: int
+                    ) -> dict[tuple[str, str], dict[str, Any]]:
+    """Cached evidence for (sha_a, sha_b) pairs in either order, keyed as stored."""
+    want = {p for pair in pairs for p in (pair, (pair[1], pair[0]))}
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    keys = list(want)
+    for i in range(0, len(keys), 400):
+        chunk = keys[i:i + 400]
+        for row in s.execute(select(LookalikeEvidence.sha256_a, LookalikeEvidence.sha256_b,
+                                    LookalikeEvidence.evidence)
+                             .where(LookalikeEvidence.version == version,
+                                    tuple_(LookalikeEvidence.sha256_a,
+                                           LookalikeEvidence.sha256_b).in_(chunk))):
+            out[(row[0], row[1])] = row[2]
+    return out
+
+
+def store_evidence(s: Session, rows: Sequence[tuple[str, str, int, str, dict[str, Any]]]) -> None:
+    """Insert (sha_a, sha_b, version, verdict, evidence) rows not yet cached."""
+    if not rows:
+        return
+    have = cached_evidence(s, [(a, b) for a, b, _v, _vd, _e in rows], rows[0][2])
+    now = datetime.now(UTC)
+    seen: set[tuple[str, str]] = set()
+    for a, b, version, verdict, evidence in rows:
+        if (a, b) in have or (a, b) in seen:
+            continue
+        seen.add((a, b))
+        s.add(LookalikeEvidence(sha256_a=a, sha256_b=b, version=version, verdict=verdict,
+                                evidence=evidence, computed_at=now))
+
+
+def _chunks(ids: Sequence[int], n: int = 500) -> Iterable[list[int]]:
+    ids = list(ids)
+    for i in range(0, len(ids), n):
+        yield ids[i:i + n]
+
+
+__all__ = ["ContentInfo", "CopyInfo", "HashFamily", "LookalikeEvidence", "cached_evidence",
+           "contents", "copies", "hash_families", "hash_values", "location_ids",
+           "multi_copy_contents", "store_evidence"]

@@ -1,0 +1,63 @@
+"""``preservation workshop``: material for archiving workshops."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from preservation import paths
+from preservation.cli.context import AppContext, console, human_bytes, pass_app
+from preservation.errors import UsageError
+from preservation.workshop.sample import ANSWERS, DEFAULT_SEED, write_sample
+
+
+@click.group()
+def workshop() -> None:
+    """Material for archiving workshops: a sample family archive with its answer key."""
+
+
+@workshop.command()
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True,
+              help="Another seed gives other sensor grain (so other bytes); the story and the expected "
+                   "results stay the same.")
+@pass_app
+def sample(app: AppContext, directory: str, seed: int) -> None:
+    """Write a sample family archive into DIR, a new or empty folder, with its answer key.
+
+    Three "drives" as folders (laptop, usb-drive, cloud-sync) holding camera originals,
+    backups, burst shots, edits, a re-encode, an EXIF-stripped copy, a HEIC named .jpg and a
+    truncated file. DIR/ANSWERS.md says what every file is and what scan, copies and
+    lookalikes should report. The same seed writes the same bytes and dates every time.
+    Nothing is written outside DIR, and a DIR that is not empty is refused.
+    """
+    _refuse_overlapping_location(app, directory)
+    manifest = write_sample(directory, seed)
+    root = os.path.abspath(os.path.expanduser(directory))
+    c = console()
+    c.print(f"Wrote a sample archive to {root}: {len(manifest.files)} files "
+            f"({human_bytes(manifest.total_bytes)}) on {len(manifest.drives)} drives. "
+            f"The answer key is {os.path.join(root, ANSWERS)}.", markup=False)
+    c.print("Register the drives as locations:", markup=False)
+    for line in manifest.location_commands(root):
+        c.print(f"  {line}", markup=False)
+    c.print("Then try: preservation scan, preservation files --problems, preservation copies, "
+            "preservation lookalikes.", markup=False)
+
+
+def _refuse_overlapping_location(app: AppContext, directory: str) -> None:
+    """Never write into a registered location (nor around one): refuse such a DIR."""
+    from preservation.catalog.engine import resolve_url
+    from preservation.catalog.locations import list_locations
+
+    url = resolve_url(app.catalog_value)
+    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
+        return  # no catalog yet: no registered locations (and none is created here)
+    target = paths.absolute(directory)
+    with app.catalog.session() as s:
+        for loc in list_locations(s):
+            if (paths.relative_to(target, loc.root_bytes) is not None
+                    or paths.relative_to(loc.root_bytes, target) is not None):
+                raise UsageError(f"{directory} overlaps the registered location {loc.name!r} "
+                                 f"({loc.root}); this tool never writes there. Choose another folder.")

@@ -1,0 +1,207 @@
+"""The report as one plain result: every number, sentence and picture the HTML, the PDF and the
+JSON show comes from here.
+
+A report is a list of *sections*, each built by a function from the analyse APIs into plain
+data (dicts of str, int, float, bool, None and lists: JSON as it stands, and what the
+templates render). :data:`SECTIONS` is the standard report; another document (an evidence
+package, a loss audit) passes its own list, adding or re-ordering sections, and renders it with
+its own top-level template. A section's builder may add *findings*; the summary, built last
+but shown first, keeps the most important of them.
+
+Long lists are cut to the audience's row limit; when a :class:`~.csvout.CsvSink` is given, the
+whole list is written to a CSV beside the report and the section names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from preservation import __version__, agent
+from preservation.analyse.copies import DEFAULT_MAX_AGE_DAYS
+from preservation.analyse.lookalikes import DEFAULT_THRESHOLD
+from preservation.catalog.engine import Catalog
+from preservation.catalog.inventory import iso
+from preservation.errors import UsageError
+from preservation.report.assets import AssetStore
+from preservation.report.csvout import CsvSink
+
+AUDIENCES = ("patron", "staff")
+PAPERS = ("letter", "a4")
+ROWS = {"patron": 25, "staff": 200}
+REPORT_FORMAT = "preservation-report"
+REPORT_VERSION = 1
+
+
+@dataclass
+class ReportOptions:
+    audience: str = "patron"  # patron: plain words, fewer tables; staff: every detail
+    paper: str = "letter"  # letter | a4
+    location: str | None = None  # only this location's files
+    show_gps: bool = False  # print GPS coordinates found in photos
+    operator: str | None = None  # who made the report (default: the OS user)
+    collection: str | None = None  # the collection's name, for the title and running header
+    command_line: str | None = None
+    max_rows: int | None = None  # rows of each long list shown (default by audience)
+    max_pairs: int = 200  # look-alike comparisons shown with pictures (the rest: CSV)
+    max_age_days: float = DEFAULT_MAX_AGE_DAYS
+    threshold: int = DEFAULT_THRESHOLD
+    now: datetime | None = None
+
+    def check(self) -> None:
+        if self.audience not in AUDIENCES:
+            raise UsageError(f"--audience must be one of: {', '.join(AUDIENCES)}.")
+        if self.paper not in PAPERS:
+            raise UsageError(f"--paper must be one of: {', '.join(PAPERS)}.")
+        if self.max_rows is not None and self.max_rows < 0:
+            raise UsageError("The number of rows shown cannot be negative.")
+        if self.max_pairs < 0:
+            raise UsageError("The number of look-alike pairs shown cannot be negative.")
+
+    @property
+    def rows(self) -> int:
+        return self.max_rows if self.max_rows is not None else ROWS[self.audience]
+
+    @property
+    def staff(self) -> bool:
+        return self.audience == "staff"
+
+
+@dataclass
+class Finding:
+    priority: int  # lower is more important
+    level: str  # problem | warning | good | info
+    text: str
+    section: str
+
+
+@dataclass
+class BuildContext:
+    """What every section builder gets, and what they share."""
+
+    catalog: Catalog
+    options: ReportOptions
+    now: datetime
+    location_id: int | None
+    location_name: str | None
+    sink: CsvSink | None
+    assets: AssetStore
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return self.options.rows
+
+    def find(self, priority: int, level: str, text: str, section: str) -> None:
+        self.findings.append(Finding(priority, level, text, section))
+
+    def in_scope(self, location: str) -> bool:
+        return self.location_name is None or location == self.location_name
+
+
+Builder = Callable[[BuildContext], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str  # also the template name: report/sections/<id>.html.j2
+    title: str
+    build: Builder
+    late: bool = False  # built after the others (it reads their results)
+
+    @property
+    def template(self) -> str:
+        return f"report/sections/{self.id}.html.j2"
+
+
+@dataclass
+class Report:
+    meta: dict[str, Any]
+    sections: dict[str, dict[str, Any]]
+    order: list[Section]
+    assets: AssetStore
+    findings: list[Finding]
+    csv_files: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> bool:
+        """Did the report find something that needs doing (exit code 1)?"""
+        return any(f.level == "problem" for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": REPORT_FORMAT, "version": REPORT_VERSION, "meta": self.meta,
+            "order": [s.id for s in self.order],
+            "titles": {s.id: s.title for s in self.order},
+            "sections": self.sections,
+            "problems": self.problems,
+            "assets": [{"id": a.id, "mime": a.mime, "width": a.width, "height": a.height,
+                        "bytes": len(a.data)} for a in self.assets],
+            "csv": list(self.csv_files),
+        }
+
+
+def listing(rows: list[dict[str, Any]], total: int, csv: str | None) -> dict[str, Any]:
+    """A list cut for the page: its first rows, how many there are, where the rest is."""
+    return {"total": total, "shown": len(rows), "rows": rows, "csv": csv}
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def verb(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def default_collection_name(catalog: Catalog, location: str | None) -> str:
+    if location:
+        return location
+    import os
+
+    stem = os.path.splitext(os.path.basename(catalog.display))[0]
+    return "Collection" if stem.lower() in ("", "preservation", "catalog", ":memory:") else stem
+
+
+def build_report(catalog: Catalog, options: ReportOptions, *, sink: CsvSink | None = None,
+                 sections: Sequence[Section] | None = None) -> Report:
+    """Build every section's data from the catalog (read-only).
+
+    ``sections``: the standard report (:data:`preservation.report.sections.SECTIONS`) unless
+    another list is given.
+    """
+    from preservation.catalog.events import default_operator
+    from preservation.catalog.locations import get_location
+
+    if sections is None:
+        from preservation.report.sections import SECTIONS
+
+        sections = SECTIONS
+
+    options.check()
+    now = (options.now or datetime.now(UTC)).astimezone(UTC)
+    location_id = None
+    if options.location is not None:
+        with catalog.session() as s:
+            location_id = get_location(s, options.location).id
+    operator = options.operator or default_operator()
+    ctx = BuildContext(catalog, options, now, location_id, options.location, sink, AssetStore())
+    meta = {
+        "title": "Preservation audit",
+        "collection": options.collection or default_collection_name(catalog, options.location),
+        "generated": iso(now), "operator": operator, "audience": options.audience,
+        "paper": options.paper, "location": options.location, "show_gps": options.show_gps,
+        "tool": "preservation", "version": __version__, "agent": agent(),
+        "catalog": catalog.display, "command_line": options.command_line,
+        "rows": ctx.rows, "max_pairs": options.max_pairs,
+    }
+    ctx.shared["meta"] = meta
+    for sec in [s for s in sections if not s.late] + [s for s in sections if s.late]:
+        ctx.sections[sec.id] = sec.build(ctx)
+    ordered = {sec.id: ctx.sections[sec.id] for sec in sections}
+    return Report(meta, ordered, list(sections), ctx.assets, ctx.findings,
+                  list(sink.written) if sink else [])
