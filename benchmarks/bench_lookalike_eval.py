@@ -22,6 +22,9 @@ import collections
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # measure this working tree
 
 from preservation.analyse.lookalikes import DEFAULT_THRESHOLD
 from preservation.analyse.lookalikes.evalset import build_pairs, evaluate, scores

@@ -47,7 +47,9 @@ from typing import Any
 
 import numpy as np
 
-ENV = dict(os.environ)
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # measure this working tree, not an installed copy
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 KINDS = ("exposure-up", "resize-50", "exif-stripped", "grey", "burst-0")
 FORMATS = [("jpeg", "image/jpeg", ".jpg", 0.80), ("heic", "image/heic", ".heic", 0.08),
            ("png", "image/png", ".png", 0.06), ("mp4", "video/mp4", ".mp4", 0.03),

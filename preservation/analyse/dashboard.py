@@ -12,14 +12,18 @@ from preservation.catalog.inventory import iso
 from preservation.catalog.locations import list_locations, location_stats
 
 
-def lookalike_counts(catalog: Catalog) -> dict[str, int] | None:
-    """Groups and pairs of look-alikes, or None where the analysis is not available."""
-    try:
-        from preservation.analyse.lookalikes import summary_counts  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    counts: dict[str, int] = summary_counts(catalog)
-    return counts
+def lookalike_counts(catalog: Catalog) -> dict[str, int]:
+    """Groups and pairs of files that look alike, and how many pairs differ (not identical).
+
+    Evidence is cached in the catalog, so after ``preservation lookalikes`` this is quick.
+    """
+    from preservation.analyse.lookalikes import find_lookalikes
+    from preservation.vocabulary import Verdict
+
+    result = find_lookalikes(catalog, jobs=1)
+    pairs = [p for g in result.groups for p in g.pairs]
+    return {"groups": len(result.groups), "pairs": len(pairs),
+            "differ": sum(p.verdict != Verdict.IDENTICAL for p in pairs)}
 
 
 def dashboard(catalog: Catalog, *, max_age_days: float = DEFAULT_MAX_AGE_DAYS) -> dict[str, Any]:

@@ -119,9 +119,8 @@ def status(app: AppContext, max_age: float, as_json: bool) -> None:
             f"({', '.join(f'{k} {v:,}' for k, v in d['fixity']['by_status'].items()) or 'none'}).",
             markup=False)
     la = d["lookalikes"]
-    if la is not None:
-        c.print(f"Look-alikes: {la['groups']:,} groups of files that look alike "
-                f"({la['pairs']:,} pairs); see 'preservation lookalikes'.", markup=False)
+    c.print(f"Look-alikes: {la['groups']:,} groups of files that look alike; {la['differ']:,} of "
+            f"{la['pairs']:,} pairs differ (not exact copies): see 'preservation lookalikes'.", markup=False)
     c.print("3-2-1: " + " ".join(summary.sentences()), markup=False)
     t = Table("Area", "Level", "Next step", title="NDSA levels (2019), as the catalog shows them",
               title_justify="left")

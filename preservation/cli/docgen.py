@@ -21,18 +21,23 @@ problems, `2` could not run.
 """
 
 
-def walk(cmd: click.Command, path: list[str]) -> Iterator[tuple[list[str], click.Command]]:
-    yield path, cmd
+def _context(cmd: click.Command, name: str, parent: click.Context | None) -> click.Context:
+    """A context as click builds it when the command runs (settings inherited from parents)."""
+    return click.Context(cmd, info_name=name, parent=parent, **cmd.context_settings)
+
+
+def walk(cmd: click.Command, path: list[str],
+         parent: click.Context | None = None) -> Iterator[tuple[list[str], click.Command, click.Context]]:
+    ctx = _context(cmd, path[-1], parent)
+    yield path, cmd, ctx
     if isinstance(cmd, click.Group):
-        ctx = click.Context(cmd, info_name=path[-1])
         for name in cmd.list_commands(ctx):
             sub = cmd.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                yield from walk(sub, [*path, name])
+                yield from walk(sub, [*path, name], ctx)
 
 
-def render_command(path: list[str], cmd: click.Command) -> str:
-    ctx = click.Context(cmd, info_name=" ".join(path))
+def render_command(path: list[str], cmd: click.Command, ctx: click.Context) -> str:
     usage = " ".join(cmd.collect_usage_pieces(ctx))
     level = "#" * min(len(path) + 1, 4)
     out = [f"{level} `{' '.join(path)}`", "", "```", f"{' '.join(path)} {usage}".rstrip(), "```", ""]
@@ -59,15 +64,15 @@ def reference() -> str:
     from preservation.cli.main import cli
 
     parts = [HEADER]
-    for path, cmd in walk(cli, ["preservation"]):
-        parts.append(render_command(path, cmd))
+    for path, cmd, ctx in walk(cli, ["preservation"]):
+        parts.append(render_command(path, cmd, ctx))
     return "\n".join(parts).rstrip() + "\n"
 
 
 def command_paths() -> list[str]:
     from preservation.cli.main import cli
 
-    return [" ".join(p) for p, _ in walk(cli, ["preservation"])]
+    return [" ".join(p) for p, _, _ in walk(cli, ["preservation"])]
 
 
 if __name__ == "__main__":

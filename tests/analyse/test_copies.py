@@ -118,6 +118,8 @@ def test_status_dashboard_and_ndsa_never_overclaim(run, family) -> None:
     d = json.loads(out.stdout)
     validate("status", d)
     assert [loc["name"] for loc in d["locations"]] == ["Cloud", "Laptop", "USB", "Vault"]
+    # b.jpg and its re-encoded export on USB look alike and differ; a.jpg's copies are identical
+    assert d["lookalikes"]["differ"] >= 1 and d["lookalikes"]["groups"] >= 2
     levels = {a["area"]: a for a in d["ndsa"]}
     # storage: not every file has two counted copies, so not even level 1
     assert levels["Storage"]["level"] == 0

@@ -39,7 +39,7 @@ Pairs = npt.NDArray[np.int64]
 #: Below this many distinct fingerprints the exhaustive comparison is used (exact, ~0.3 s).
 EXACT_LIMIT = 10_000
 #: Default chance that a pair exactly at the threshold is found (closer pairs: higher).
-DEFAULT_RECALL = 0.999
+DEFAULT_RECALL = 0.995
 
 
 @dataclass(slots=True)
