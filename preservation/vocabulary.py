@@ -42,6 +42,7 @@ class EventType(StrEnum):
     VALIDATION = "validation"
     DELETION_DETECTED = "deletion-detected"
     APPRAISAL = "appraisal"
+    CREATION = "creation"  # a report or package made from the catalog
     # Catalog housekeeping a reader of the log should see (a location forgotten, a catalog
     # created); not a PREMIS type, named plainly.
     CATALOG_CHANGE = "catalog change"

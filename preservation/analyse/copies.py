@@ -196,7 +196,8 @@ class CopiesSummary:
         short = self.contents[SHORT]
         if short:
             reasons = "; ".join(f"{r} ({c:,})" for r, c in self.short_reasons.most_common(3))
-            out.append(f"{short:,} more have copies but fall short of 3-2-1: missing {reasons}.")
+            verb = "has copies but falls" if short == 1 else "have copies but fall"
+            out.append(f"{short:,} more {verb} short of 3-2-1: missing {reasons}.")
         return out
 
 

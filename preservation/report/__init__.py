@@ -26,13 +26,14 @@ from preservation.errors import UsageError
 from preservation.report.csvout import CsvSink
 from preservation.report.model import Report, ReportOptions, Section, build_report
 from preservation.report.render import DEFAULT_TEMPLATE, render_html
+from preservation.vocabulary import EventType
 
 __all__ = ["REPORT_EVENT_TYPE", "ReportOptions", "Written", "build_report", "output_kind",
            "record_report", "render_html", "write_report"]
 
 #: PREMIS event type "creation" (id.loc.gov/vocabulary/preservation/eventType/cre): the report
 #: is a new object made from the catalog.
-REPORT_EVENT_TYPE = "creation"
+REPORT_EVENT_TYPE = EventType.CREATION.value
 KINDS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".json": "json"}
 
 
