@@ -47,6 +47,11 @@ def crashed(it: Item, message: str) -> Fingerprint:
                        problems=[Problem(ProblemCode.UNREADABLE, message)])
 
 
+def _warm_up() -> None:
+    """A first task: proves a worker is up with its decoders imported."""
+    import preservation.fingerprint.image  # noqa: F401
+
+
 def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and records it
 
@@ -58,14 +63,13 @@ Done = tuple[object, list[Item], list[Fingerprint]]
 class Fingerprinter:
     """Runs chunks inline (jobs=1) or on a process pool; yields finished chunks."""
 
-    # Starting worker processes costs a second or more (each imports the decoders); a handful of
-    # files is done sooner in-process. The pool starts only once this many chunks have come.
-    INLINE_CHUNKS = 4
-
     def __init__(self, root: bytes, algorithms: tuple[str, ...], jobs: int) -> None:
         self.root, self.algorithms, self.jobs = root, algorithms, max(1, jobs)
         self.window = self.jobs * 3
-        self._submitted = 0
+        # Starting worker processes takes a second or more (each imports the decoders). The pool
+        # is started with the first chunk, and chunks are done in-process until it is ready, so
+        # a small job never waits for it and a large one loses no time.
+        self._warm: Future[None] | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._pending: dict[Future[list[Fingerprint]], Chunk] = {}
 
@@ -76,6 +80,7 @@ class Fingerprinter:
         self.close()
 
     def close(self) -> None:
+        self._warm = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -89,14 +94,24 @@ class Fingerprinter:
 
     def submit(self, token: object, items: list[Item]) -> Iterator[Done]:
         """Queue a chunk; yields chunks that finished while waiting for room."""
-        self._submitted += 1
-        if self.jobs == 1 or self._submitted <= self.INLINE_CHUNKS:
+        if self.jobs > 1 and self._warm is None:
+            self._warm = self._executor().submit(_warm_up)
+        if self.jobs == 1 or not self.pool_ready():
             yield token, items, fingerprint_chunk(self.root, items, self.algorithms)
             return
         while len(self._pending) >= self.window:
             yield from self._collect(FIRST_COMPLETED)
-        fut = self._executor().submit(fingerprint_chunk, self.root, items, self.algorithms)
+        try:
+            fut = self._executor().submit(fingerprint_chunk, self.root, items, self.algorithms)
+        except BrokenProcessPool:  # a worker died since the last chunk: redo this one in isolation
+            yield from self._collect(FIRST_COMPLETED) if self._pending else ()
+            self.close()
+            yield token, items, [self._isolated(it) for it in items]
+            return
         self._pending[fut] = (token, items)
+
+    def pool_ready(self) -> bool:
+        return self._warm is not None and self._warm.done()
 
     def drain(self) -> Iterator[Done]:
         while self._pending:

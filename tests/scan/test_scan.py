@@ -161,13 +161,32 @@ def test_rehash_reads_everything_again(run, make_tree) -> None:
     assert out["hashed"] == 5 and out["changed"] == 0
 
 
-def test_jobs_give_the_same_catalog(run, make_tree, tmp_path) -> None:
-    """Enough files that --jobs 2 really starts worker processes (small jobs stay in-process)."""
-    from preservation.scan.run import CHUNK_FILES
-    from preservation.scan.workers import Fingerprinter
+def test_worker_processes_fingerprint_like_the_main_process(make_tree) -> None:
+    """Once the pool is up, chunks go to worker processes, and give the same fingerprints."""
+    from preservation.scan.workers import Fingerprinter, Item, fingerprint_chunk
 
     tree = make_tree(photos=5)
-    extra = CHUNK_FILES * (Fingerprinter.INLINE_CHUNKS + 3)
+    root = os.fsencode(tree)
+    items = [Item(os.fsencode(p.relative_to(tree)), p.stat().st_size, p.stat().st_mtime_ns)
+             for p in sorted(tree.rglob("*.jpg"))]
+    with Fingerprinter(root, ("sha256",), jobs=2) as fpr:
+        first = list(fpr.submit("warm", items[:1]))  # starts the pool, done in-process
+        assert [t for t, _, _ in first] == ["warm"]
+        assert fpr._warm is not None
+        fpr._warm.result(timeout=120)
+        assert fpr.pool_ready()
+        done = list(fpr.submit("pool", items)) + list(fpr.drain())
+    assert [t for t, _, _ in done] == ["pool"]
+    inline = fingerprint_chunk(root, items, ("sha256",))
+    assert [(f.sha256, [h.value for h in f.hashes]) for f in done[0][2]] == [
+        (f.sha256, [h.value for h in f.hashes]) for f in inline]
+
+
+def test_jobs_give_the_same_catalog(run, make_tree, tmp_path) -> None:
+    from preservation.scan.run import CHUNK_FILES
+
+    tree = make_tree(photos=5)
+    extra = CHUNK_FILES * 7
     for i, src in enumerate(sorted(PHOTOS.glob("*.jpg")) * (extra // 5 + 1)):
         if i == extra:
             break
