@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from preservation.catalog.inventory import iso
+from preservation.catalog.inventory import content_record
 from preservation.catalog.models import Content, File
 from preservation.vocabulary import FileState
 
@@ -24,21 +24,6 @@ def iter_manifest(s: Session, location_id: int, *, batch: int = 5000) -> Iterato
          .where(File.location_id == location_id, File.state == FileState.PRESENT)
          .order_by(File.path_bytes).execution_options(yield_per=batch))
     yield from s.execute(q)
-
-
-def content_record(c: Content) -> dict[str, Any]:
-    """One distinct byte sequence and what was learned from it."""
-    return {
-        "sha256": c.sha256, "sha512": c.sha512, "md5": c.md5, "size": c.size,
-        "format": c.format, "mime": c.mime, "width": c.width, "height": c.height,
-        "mode": c.image_mode, "frames": c.frames, "orientation": c.orientation,
-        "is_grey": c.is_grey, "capture_time": c.capture_time, "camera_make": c.camera_make,
-        "camera_model": c.camera_model, "exif": c.exif or {}, "problems": c.problems or [],
-        "first_seen": iso(c.first_seen),
-        "perceptual_hashes": [
-            {"algorithm": h.algorithm, "value": h.value, "bits": h.bits, "params": h.params,
-             "library": h.library} for h in sorted(c.hashes, key=lambda h: h.algorithm)],
-    }
 
 
 def iter_contents(s: Session, *, batch: int = 1000) -> Iterator[dict[str, Any]]:

@@ -56,6 +56,21 @@ def iso_ns(ns: int) -> str:
     return format_time(datetime.fromtimestamp(ns / 1e9, UTC))
 
 
+def content_record(c: Content) -> dict[str, Any]:
+    """One distinct byte sequence and what was learned from it."""
+    return {
+        "sha256": c.sha256, "sha512": c.sha512, "md5": c.md5, "size": c.size,
+        "format": c.format, "mime": c.mime, "width": c.width, "height": c.height,
+        "mode": c.image_mode, "frames": c.frames, "orientation": c.orientation,
+        "is_grey": c.is_grey, "capture_time": c.capture_time, "camera_make": c.camera_make,
+        "camera_model": c.camera_model, "exif": c.exif or {}, "problems": c.problems or [],
+        "first_seen": iso(c.first_seen),
+        "perceptual_hashes": [
+            {"algorithm": h.algorithm, "value": h.value, "bits": h.bits, "params": h.params,
+             "library": h.library} for h in sorted(c.hashes, key=lambda h: h.algorithm)],
+    }
+
+
 def iter_files(s: Session, location: str | None = None, *, include_missing: bool = True,
                batch: int = 5000) -> Iterator[dict[str, Any]]:
     """Every catalogued file (optionally of one location), streamed in path order."""
@@ -99,17 +114,7 @@ def file_detail(s: Session, path: str | os.PathLike[str]) -> dict[str, Any]:
     out["content"] = None
     copies: list[dict[str, Any]] = []
     if c is not None:
-        out["content"] = {
-            "sha256": c.sha256, "sha512": c.sha512, "md5": c.md5, "size": c.size,
-            "format": c.format, "mime": c.mime, "width": c.width, "height": c.height,
-            "mode": c.image_mode, "frames": c.frames, "orientation": c.orientation,
-            "is_grey": c.is_grey, "capture_time": c.capture_time, "camera_make": c.camera_make,
-            "camera_model": c.camera_model, "exif": c.exif or {}, "problems": c.problems or [],
-            "first_seen": iso(c.first_seen),
-            "perceptual_hashes": [
-                {"algorithm": h.algorithm, "value": h.value, "bits": h.bits, "params": h.params,
-                 "library": h.library} for h in sorted(c.hashes, key=lambda h: h.algorithm)],
-        }
+        out["content"] = content_record(c)
         for other, oloc in s.execute(select(File, Location).join(Location).where(
                 File.content_id == c.id, File.id != f.id).order_by(Location.name, File.path_bytes)):
             copies.append({"location": oloc.name, "path": other.path, "state": other.state,
