@@ -33,7 +33,6 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -41,8 +40,8 @@ from typing import Any
 
 from preservation import agent, paths
 from preservation.analyse import takeout
-from preservation.analyse.lookalikes import DEFAULT_THRESHOLD, EVIDENCE_VERSION, Evidence, Meta, compare_files
-from preservation.analyse.lookalikes.analysis import candidate_pairs
+from preservation.analyse.lookalikes import DEFAULT_THRESHOLD, EVIDENCE_VERSION, Evidence, Meta
+from preservation.analyse.lookalikes.analysis import EvidenceTask, candidate_pairs, content_meta, run_evidence
 from preservation.analyse.lookalikes.evidence import compare_metadata, parse_capture
 from preservation.analyse.lookalikes.pair import PairResult, judge
 from preservation.analyse.lookalikes.search import HASHES
@@ -536,56 +535,6 @@ def read_sidecars(loc: Location, files: Sequence[FileRow], notes: list[str]) -> 
 # --- evidence ------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Task:
-    key: tuple[int, int]  # (REFERENCE content, OTHER content)
-    paths_a: list[bytes]
-    paths_b: list[bytes]
-    meta_a: Meta
-    meta_b: Meta
-    distances: dict[str, int]
-
-
-def _evidence(task: _Task) -> tuple[tuple[int, int], dict[str, Any], bool]:
-    """Evidence for one pair, REFERENCE as ``a``; another copy is tried when one is unreadable."""
-    last: PairResult | None = None
-    for pa in task.paths_a[:3]:
-        for pb in task.paths_b[:3]:
-            res = compare_files(pa, pb, meta_a=task.meta_a, meta_b=task.meta_b, distances=task.distances)
-            if res.evidence.problem is None:
-                return task.key, res.evidence.to_json(), True
-            last = res
-    assert last is not None
-    return task.key, last.evidence.to_json(), False
-
-
-def _run(tasks: list[_Task], jobs: int,
-         progress: Callable[[int, int], None] | None) -> list[tuple[tuple[int, int], dict[str, Any], bool]]:
-    out = []
-    if jobs <= 1 or len(tasks) <= 2:
-        for i, t in enumerate(tasks):
-            out.append(_evidence(t))
-            if progress:
-                progress(i + 1, len(tasks))
-        return out
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=ctx) as pool:
-        for i, r in enumerate(pool.map(_evidence, tasks, chunksize=1)):
-            out.append(r)
-            if progress:
-                progress(i + 1, len(tasks))
-    return out
-
-
-def _meta(c: lstore.ContentInfo) -> Meta:
-    return Meta(sha256=c.sha256, size=c.size, format=c.format, width=c.width, height=c.height,
-                orientation=c.orientation, mode=c.mode, capture_time=c.capture_time,
-                camera_make=c.camera_make, camera_model=c.camera_model, exif=dict(c.exif),
-                first_seen=c.first_seen.isoformat() if c.first_seen else None)
-
-
 def _distances(values: dict[int, dict[tuple[str, str, str], int]], a: int, b: int) -> dict[str, int]:
     out: dict[str, int] = {}
     va, vb = values.get(a, {}), values.get(b, {})
@@ -756,16 +705,16 @@ def compare_locations(catalog: Catalog, ref: Location, oth: Location, *,
         with catalog.session() as s:
             cached = lstore.cached_evidence(s, list(shas.values()), EVIDENCE_VERSION)
     evidence: dict[tuple[int, int], dict[str, Any]] = {}
-    tasks: list[_Task] = []
+    tasks: list[EvidenceTask] = []
     for key in sorted(pairs):
         if shas[key] in cached:
             evidence[key] = cached[shas[key]]
             continue
-        tasks.append(_Task(key, [f.absolute_bytes for f in ref_by_content[key[0]]],
+        tasks.append(EvidenceTask(key, [f.absolute_bytes for f in ref_by_content[key[0]]],
                            [f.absolute_bytes for f in oth_by_content[key[1]]],
-                           _meta(infos[key[0]]), _meta(infos[key[1]]), pairs[key][0]))
+                           content_meta(infos[key[0]]), content_meta(infos[key[1]]), pairs[key][0]))
     stats["evidence_from_cache"] = len(evidence)
-    done = _run(tasks, jobs if jobs is not None else (os.cpu_count() or 1), evidence_progress)
+    done = run_evidence(tasks, jobs if jobs is not None else (os.cpu_count() or 1), evidence_progress)
     stats["evidence_computed"] = len(done)
     fresh = []
     for key, ev_json, complete in done:
@@ -801,8 +750,8 @@ def compare_locations(catalog: Catalog, ref: Location, oth: Location, *,
 
         chosen = min(files, key=pref)
         sc = sidecars.by_file.get(chosen.id, (None, False))[0]
-        meta_a = _meta(infos[x])
-        meta_b, restored = _restore(_meta(infos[y]), sc, meta_a.capture_time, loc_offset)
+        meta_a = content_meta(infos[x])
+        meta_b, restored = _restore(content_meta(infos[y]), sc, meta_a.capture_time, loc_offset)
         ev = Evidence.from_json(ev_json)
         if restored:
             ev.metadata = compare_metadata(meta_a, meta_b)

@@ -196,7 +196,7 @@ def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
 
 
 @dataclass(slots=True)
-class _Task:
+class EvidenceTask:
     key: tuple[int, int]  # (content a, content b), a = the better-ranked
     paths_a: list[bytes]
     paths_b: list[bytes]
@@ -205,7 +205,7 @@ class _Task:
     distances: dict[str, int]
 
 
-def _evidence(task: _Task) -> tuple[tuple[int, int], dict[str, Any], bool]:
+def pair_evidence(task: EvidenceTask) -> tuple[tuple[int, int], dict[str, Any], bool]:
     """Evidence for one pair; when a copy cannot be read, another copy of it is tried."""
     from .evidence import compare
     from .pair import compare_files
@@ -224,27 +224,27 @@ def _evidence(task: _Task) -> tuple[tuple[int, int], dict[str, Any], bool]:
     return task.key, ev.to_json(), False
 
 
-def _meta(c: store.ContentInfo) -> Meta:
+def content_meta(c: store.ContentInfo) -> Meta:
     return Meta(sha256=c.sha256, size=c.size, format=c.format, width=c.width, height=c.height,
                 orientation=c.orientation, mode=c.mode, capture_time=c.capture_time,
                 camera_make=c.camera_make, camera_model=c.camera_model, exif=dict(c.exif),
                 first_seen=c.first_seen.isoformat() if c.first_seen else None)
 
 
-def _run(tasks: list[_Task], jobs: int,
+def run_evidence(tasks: list[EvidenceTask], jobs: int,
          progress: Callable[[int, int], None] | None) -> list[tuple[tuple[int, int], dict[str, Any], bool]]:
     out = []
     if jobs <= 1 or len(tasks) <= 1:
         for i, t in enumerate(tasks):
-            out.append(_evidence(t))
+            out.append(pair_evidence(t))
             if progress:
                 progress(i + 1, len(tasks))
         return out
     import multiprocessing
 
     ctx = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
-        for i, r in enumerate(pool.map(_evidence, tasks, chunksize=1)):
+    with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=ctx) as pool:
+        for i, r in enumerate(pool.map(pair_evidence, tasks, chunksize=1)):
             out.append(r)
             if progress:
                 progress(i + 1, len(tasks))
@@ -318,7 +318,7 @@ def find_lookalikes(catalog: Catalog, location: str | None = None,
         with catalog.session() as s:
             cached = store.cached_evidence(s, list(shas.values()), EVIDENCE_VERSION)
     evidence: dict[tuple[int, int], tuple[dict[str, Any], bool]] = {}
-    tasks: list[_Task] = []
+    tasks: list[EvidenceTask] = []
     for key, dist in sorted(oriented.items()):
         sa, sb = shas[key]
         if (sa, sb) in cached:
@@ -328,9 +328,9 @@ def find_lookalikes(catalog: Catalog, location: str | None = None,
         else:
             pa = [cp.absolute_bytes for cp in _preferred(where.get(key[0], []))]
             pb = [cp.absolute_bytes for cp in _preferred(where.get(key[1], []))]
-            tasks.append(_Task(key, pa, pb, _meta(infos[key[0]]), _meta(infos[key[1]]), dist))
+            tasks.append(EvidenceTask(key, pa, pb, content_meta(infos[key[0]]), content_meta(infos[key[1]]), dist))
     stats["evidence_from_cache"] = len(evidence)
-    done = _run(tasks, jobs if jobs is not None else (os.cpu_count() or 1), progress)
+    done = run_evidence(tasks, jobs if jobs is not None else (os.cpu_count() or 1), progress)
     stats["evidence_computed"] = len(done)
     fresh = []
     for key, ev_json, complete in done:
