@@ -92,11 +92,5 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def _register() -> None:
-    """Extra commands registered eagerly (kept for plugins); the built-ins are in COMMANDS."""
-
-_register()
-
-
 def main() -> None:
     cli(prog_name="preservation")
