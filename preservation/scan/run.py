@@ -30,7 +30,7 @@ from preservation.scan.workers import Fingerprinter, Item
 from preservation.vocabulary import EventOutcome, EventType
 
 ALGORITHMS = ("sha256", "sha512", "md5")
-CHUNK_FILES = 8
+CHUNK_FILES = 4
 CHUNK_BYTES = 64 << 20
 FLUSH_RESULTS = 256
 FLUSH_SECONDS = 2.0
