@@ -329,6 +329,14 @@ def _damage(tags: Mapping[str, Any], expect_block: bool) -> str | None:
     return None
 
 
+def tiff_block(raw: object) -> bytes:
+    """The bare TIFF stream inside an EXIF block a decoder extracted (``im.info["exif"]``)."""
+    if not isinstance(raw, bytes) or not raw:
+        return b""
+    starts = [i for i in (raw.find(b"II*\x00", 0, 16), raw.find(b"MM\x00*", 0, 16)) if i >= 0]
+    return raw[min(starts):] if starts else raw
+
+
 def read_exif(source: BinaryIO, *, expect_block: bool = False) -> ExifResult:
     """Read and normalise the EXIF of an in-memory file (or a bare TIFF-structured block).
 

@@ -22,7 +22,7 @@ from PIL import Image
 from ..vocabulary import ProblemCode
 from . import perceptual, prepare
 from .decode import DecodeError, count_frames, load_image, open_image
-from .exif import ExifResult, read_exif
+from .exif import ExifResult, read_exif, tiff_block
 from .formats import FormatInfo
 from .model import ImageInfo, PerceptualHash, Problem
 
@@ -62,12 +62,9 @@ def _info(
 
 
 def _exif_block(info: dict[Any, Any]) -> ExifResult:
-    """EXIF from the block a decoder extracted (``im.info["exif"]``), as a bare TIFF stream."""
-    raw = info.get("exif")
-    if not isinstance(raw, bytes) or not raw:
-        return ExifResult()
-    starts = [i for i in (raw.find(b"II*\x00", 0, 16), raw.find(b"MM\x00*", 0, 16)) if i >= 0]
-    return read_exif(io.BytesIO(raw[min(starts):] if starts else raw), expect_block=True)
+    """EXIF from the block a decoder extracted (``im.info["exif"]``)."""
+    block = tiff_block(info.get("exif"))
+    return read_exif(io.BytesIO(block), expect_block=True) if block else ExifResult()
 
 
 def _raw_exif(data: io.BytesIO, fmt: FormatInfo) -> ExifResult:

@@ -531,6 +531,16 @@ def _smooth_lum(rgb: F32) -> F32:
     return res
 
 
+def _best_tone_fit(a: F32, b: F32) -> tuple[F32, F32, float, float]:
+    """(target, the other mapped onto it, mean curve shift, PSNR after mapping), best direction."""
+    fits = []
+    for src, dst in ((a, b), (b, a)):
+        mapped, shift = imaging.tone_map(src, dst)
+        fits.append((imaging.psnr(mapped, dst), dst, mapped, shift))
+    fit_psnr, dst, mapped, shift = max(fits, key=lambda f: f[0])
+    return dst, mapped, shift, fit_psnr
+
+
 def _difference(al: _Aligned, grey: bool) -> Difference:
     a, b = al.a, al.b
     if grey:  # one of them has no colour: compare what both have
@@ -544,11 +554,14 @@ def _difference(al: _Aligned, grey: bool) -> Difference:
     d.contrast = float(lb.std() / max(la.std(), 1e-6))
     if a.ndim == 3:
         d.channel_shift = [round(float(b[..., c].mean() - a[..., c].mean()), 2) for c in range(3)]
-    mapped, d.tone_shift = imaging.tone_map(a, b)
-    d.psnr_after_tone = imaging.psnr(mapped, b)
+    # The tone curve is fitted in both directions and the better fit is kept: a curve that
+    # clips (brightened highlights blown out) maps the original onto the edit, but no curve
+    # maps the clipped edit back. Choosing the better direction makes the evidence, and so the
+    # verdict, the same whichever file is named first.
+    target, mapped, d.tone_shift, d.psnr_after_tone = _best_tone_fit(a, b)
     # resampling (a resize, a crop's rescale) errs more on fine lines than compression does
     resampled = al.geometry.relation != "same-frame" and abs((al.geometry.scale or 1) - 1) > 0.01
-    cm = imaging.change_map(b, mapped, k_edge=0.6 if resampled else 0.3)
+    cm = imaging.change_map(target, mapped, k_edge=0.6 if resampled else 0.3)
     d.noise = cm.noise
     d.changed_share = cm.share
     d.spread = cm.cells

@@ -3,7 +3,7 @@
 The bytes are read with :func:`preservation.fingerprint.reader.read_file` (read-only,
 ``O_NOFOLLOW``, never touching access times, change detection) and checked against the SHA-256
 the catalog holds; the format comes from :mod:`preservation.fingerprint.formats`; the
-decompression-bomb policy from :mod:`preservation.fingerprint.limits`; EXIF orientation from
+decompression-bomb policy from :func:`preservation.fingerprint.decode.open_image`; EXIF orientation from
 :mod:`preservation.fingerprint.exif` and it is applied exactly as the fingerprints applied it
 (:func:`preservation.fingerprint.prepare.orient`; HEIC/HEIF pictures arrive upright from
 libheif). The only difference from fingerprinting: pixels are decoded at full resolution
@@ -18,11 +18,11 @@ import os
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageFile
+from PIL import ImageFile
 
 from preservation.fingerprint import decode as fp_decode  # registers HEIF, sets Pillow limits
 from preservation.fingerprint import exif as fp_exif
-from preservation.fingerprint import formats, limits, prepare, reader
+from preservation.fingerprint import formats, prepare, reader
 
 from .evidence import Decoded
 
@@ -75,16 +75,15 @@ def load(path: str | bytes | os.PathLike[str], *, expected_sha256: str | None = 
     if info.name not in _EXIF_FROM_DECODER:
         orientation = fp_exif.read_exif(data).orientation
         data.seek(0)
-    size = data.getbuffer().nbytes
+    try:
+        im = fp_decode.open_image(data, info, data.getbuffer().nbytes)  # the scan's bomb policy
+    except fp_decode.DecodeError as err:
+        raise LoadError(err.problem.message) from None
+    width, height = im.size
+    reduced = False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            im: Image.Image = Image.open(data, formats=list(info.pil_formats))
-            width, height = im.size
-            reason = limits.pixel_limit_reason(width, height, size)
-            if reason is not None:
-                raise LoadError(reason)
-            reduced = False
             if min_side is not None and im.format in _DRAFTABLE:
                 scale = min_side / max(width, height)
                 if scale < 0.5:
@@ -92,26 +91,16 @@ def load(path: str | bytes | os.PathLike[str], *, expected_sha256: str | None = 
                     reduced = im.size != (width, height)
             ImageFile.LOAD_TRUNCATED_IMAGES = False
             im.load()
-        except LoadError:
-            raise
         except Exception as exc:  # Pillow raises many kinds on damaged data
             raise LoadError(f"could not be decoded ({type(exc).__name__}: {exc})") from None
     if info.name in _DECODER_ORIENTS:
         orientation = None  # libheif applied the container's transforms while decoding
     elif info.name in _EXIF_FROM_DECODER:  # AVIF: Pillow hands its transforms over as EXIF
-        block = _exif_block(im)
+        block = fp_exif.tiff_block(im.info.get("exif"))
         orientation = fp_exif.read_exif(io.BytesIO(block)).orientation if block else None
     im = prepare.orient(im, orientation)
     full = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
     return Loaded(Decoded(im, full, reduced), sha, ident.name)
-
-
-def _exif_block(im: Image.Image) -> bytes:
-    raw = im.info.get("exif")
-    if not isinstance(raw, bytes) or not raw:
-        return b""
-    starts = [i for i in (raw.find(b"II*\x00", 0, 16), raw.find(b"MM\x00*", 0, 16)) if i >= 0]
-    return raw[min(starts):] if starts else raw
 
 
 def _load_raw(data: io.BytesIO, info: formats.FormatInfo, sha: str) -> Loaded:
