@@ -192,7 +192,8 @@ class CopiesSummary:
         for loc, k in self.at_risk_counts.most_common():
             imgs = sum(1 for cs in self.at_risk_by_location[loc] if cs.is_image)
             noun = things(k, k if imgs == len(self.at_risk_by_location[loc]) else -1)
-            out.append(f"{noun} exist only on {loc}: copy them to another drive and to an off-site location.")
+            verb = "exists" if k == 1 else "exist"
+            out.append(f"{noun} {verb} only on {loc}: copy them to another drive and to an off-site location.")
         short = self.contents[SHORT]
         if short:
             reasons = "; ".join(f"{r} ({c:,})" for r, c in self.short_reasons.most_common(3))

@@ -79,8 +79,8 @@ def assess_ndsa(catalog: Catalog, copies: CopiesSummary, now: datetime | None = 
 
     storage = Area("Storage", [
         item(1, "Two complete copies in separate locations", yes(
-            total > 0 and two_plus == total, f"all {total:,} files have at least two counted copies",
-            f"{copies.contents['at-risk']:,} of {total:,} files have only one counted copy")),
+            total > 0 and two_plus == total, f"all {total:,} distinct files have at least two counted copies",
+            f"{copies.contents['at-risk']:,} of {total:,} distinct files have only one counted copy")),
         item(1, "Document all storage media where content is stored", yes(
             media_known, "every location has a media type",
             "some locations have media 'unknown' (set it with location add --media)")),

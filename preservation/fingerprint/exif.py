@@ -329,6 +329,14 @@ def _damage(tags: Mapping[str, Any], expect_block: bool) -> str | None:
     return None
 
 
+def camera_label(make: str | None, model: str | None) -> str | None:
+    """"Canon EOS R6", not "Canon Canon EOS R6": most makers repeat the make in the model."""
+    make, model = (make or "").strip(), (model or "").strip()
+    if make and model.lower().startswith(make.split()[0].lower()):
+        return model
+    return f"{make} {model}".strip() or None
+
+
 def tiff_block(raw: object) -> bytes:
     """The bare TIFF stream inside an EXIF block a decoder extracted (``im.info["exif"]``)."""
     if not isinstance(raw, bytes) or not raw:

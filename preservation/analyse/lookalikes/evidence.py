@@ -22,10 +22,12 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from preservation.fingerprint.exif import camera_label
+
 from . import imaging
 from .imaging import F32
 
-EVIDENCE_VERSION = 1
+EVIDENCE_VERSION = 2  # 2: tone curve fitted both ways (verdicts independent of pair order)
 
 #: Longest side at which aligned pictures are compared (larger ones are reduced).
 COMPARE_SIDE = 1024
@@ -207,13 +209,7 @@ def parse_capture(value: str | None) -> tuple[datetime, int | None] | None:
 
 
 def _camera(m: Meta) -> str | None:
-    make = (m.camera_make or m.exif.get("Make") or "").strip()
-    model = (m.camera_model or m.exif.get("Model") or "").strip()
-    if not make and not model:
-        return None
-    if make and model.lower().startswith(make.split()[0].lower()):
-        return model
-    return f"{make} {model}".strip()
+    return camera_label(m.camera_make or m.exif.get("Make"), m.camera_model or m.exif.get("Model"))
 
 
 # kinds of metadata a person cares about losing, and the EXIF fields that carry them

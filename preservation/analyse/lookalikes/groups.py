@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from preservation.catalog.lookalikestore import ContentInfo
+from preservation.fingerprint.exif import camera_label
 
 from .evidence import parse_capture
 
@@ -94,7 +95,7 @@ def rank_contents(cs: Sequence[ContentInfo], first_seen: dict[int, datetime | No
             why.append(f"highest resolution ({c.width}x{c.height})")
         if _has_camera(c):
             score += 2
-            cam = " ".join(x for x in (c.camera_make, c.camera_model) if x) or "camera"
+            cam = camera_label(c.camera_make, c.camera_model) or "camera"
             why.append(f"camera metadata kept ({cam})")
         editor = _edited_with(c)
         if editor is None:
