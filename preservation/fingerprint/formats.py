@@ -129,6 +129,7 @@ class Identified:
 
 
 _UNKNOWN = Identified(None, None, None)
+_TEXT = Identified("text", "text/plain", None)
 
 
 class Sniffer:
@@ -164,6 +165,24 @@ def _by_puremagic(head: bytes) -> Identified:
     return Identified(name, mime, info)
 
 
+def _plain_text(head: bytes) -> bool:
+    """UTF-8 text: no NUL, nothing but printable characters, tabs, line and page breaks.
+
+    Only the head is looked at, so a character cut at its end is allowed. Notes, READMEs and
+    CSV files are then "text", not "unidentified" (NDSA content level 1 asks for every file's
+    format to be known).
+    """
+    if not head or b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:
+            return False
+        text = head[:exc.start].decode("utf-8")
+    return all(c.isprintable() or c in "\t\r\n\f\ufeff" for c in text)
+
+
 def identify(head: bytes, data: io.BytesIO | None, sniffed: str | None = None) -> Identified:
     """Identify from the head (and the whole file for TIFF, when it is in memory)."""
     name = sniffed if sniffed is not None else sniff(head)
@@ -174,7 +193,10 @@ def identify(head: bytes, data: io.BytesIO | None, sniffed: str | None = None) -
         finally:
             view.release()
     if name is None:
-        return _by_puremagic(head)
+        found = _by_puremagic(head)
+        if found.name is None and _plain_text(head):
+            return _TEXT
+        return found
     info = FORMATS.get(name)
     return Identified(name, info.mime if info else None, info)
 

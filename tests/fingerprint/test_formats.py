@@ -107,8 +107,11 @@ def test_non_image_formats_by_puremagic(fp: FP) -> None:
     mp3 = fp(b"ID3\x03\0\0\0\0\0\x0f" + b"\0" * 200, "song.mp3")
     assert (mp3.format, mp3.mime) == ("mp3", "audio/mpeg")
     assert not mp3.extension_mismatch
-    text = fp(b"just some words\n", "notes.txt")
-    assert (text.format, text.mime) == (None, None)
+    text = fp("just some words, café\r\n\tand a tab\n".encode(), "notes.txt")
+    assert (text.format, text.mime) == ("text", "text/plain")
+    assert fp(b"binary\x00\x01\x02 stuff", "blob.bin").format is None
+    assert fp(b"bell \x07 control", "odd.txt").format is None
+    assert fp(b"latin-1 caf\xe9 here and more text", "old.txt").format is None
     pdf = fp(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "report.pdf")
     assert (pdf.format, pdf.mime) == ("pdf", "application/pdf")
 
