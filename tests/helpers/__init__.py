@@ -1,0 +1,1 @@
+"""Helpers shared by test packages (running the real CLI in a child process, killing it)."""
