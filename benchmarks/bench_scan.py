@@ -32,14 +32,16 @@ from preservation.catalog.engine import open_catalog
 from preservation.scan.run import ScanOptions, scan
 
 
-def timed_scan(root: Path, jobs: int, workdir: Path, tag: str) -> float:
+def timed_scan(root: Path, jobs: int | ScanOptions, workdir: Path, tag: str) -> float:
+    """Seconds for a complete scan of ``root`` into a fresh catalog (``jobs``: -j N, or options)."""
+    options = jobs if isinstance(jobs, ScanOptions) else ScanOptions(jobs=jobs, operator="bench")
     cat_path = workdir / f"{tag}.sqlite"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{cat_path}{suffix}").unlink(missing_ok=True)
     catalog = open_catalog(cat_path)
     try:
         t = time.perf_counter()
-        report = scan(catalog, [str(root)], ScanOptions(jobs=jobs, operator="bench"))
+        report = scan(catalog, [str(root)], options)
         elapsed = time.perf_counter() - t
     finally:
         catalog.dispose()

@@ -8,7 +8,10 @@ from typing import Protocol
 class Progress(Protocol):
     wants_totals: bool  # worth a quick counting pass first (for an ETA)?
 
-    def begin(self, label: str, total_files: int | None, total_bytes: int | None) -> None: ...
+    def begin(self, label: str, total_files: int | None, total_bytes: int | None,
+              unit: str = "files") -> None:
+        """A step starts. ``unit`` names what ``advance`` counts ("files", "pairs"); "" for a
+        step that counts nothing (only its label is shown)."""
 
     def advance(self, files: int, nbytes: int) -> None: ...
 
@@ -20,7 +23,8 @@ class Progress(Protocol):
 class NoProgress:
     wants_totals = False
 
-    def begin(self, label: str, total_files: int | None, total_bytes: int | None) -> None:
+    def begin(self, label: str, total_files: int | None, total_bytes: int | None,
+              unit: str = "files") -> None:
         pass
 
     def advance(self, files: int, nbytes: int) -> None:

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from preservation.catalog.engine import Catalog, open_catalog
+from tests.postgres.database import catalog_url, pg_database, pg_server  # noqa: F401  (fixtures)
 
 PHOTOS = Path(__file__).resolve().parent.parent / "preservation" / "data" / "photos"
 

@@ -399,7 +399,9 @@ class CompareResult:
 
 
 def load_json(path: str | os.PathLike[str]) -> CompareResult:
-    """Read a file written from ``preservation compare --json``."""
+    """Read a file written from ``preservation compare --json``, checked against its schema."""
+    from preservation.schemas import problems
+
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
@@ -407,6 +409,13 @@ def load_json(path: str | os.PathLike[str]) -> CompareResult:
         raise UsageError(f"{os.fspath(path)} does not exist.") from exc
     except (OSError, ValueError) as exc:
         raise UsageError(f"{os.fspath(path)} cannot be read as JSON: {exc}") from exc
+    ours = isinstance(data, dict) and data.get("kind") == "preservation-compare"
+    newer = ours and isinstance(data.get("version"), int) and data["version"] > FORMAT_VERSION
+    found = problems("compare", data, limit=3) if ours and not newer else []
+    if found:  # (another kind of file, or a newer version: from_json says so)
+        raise UsageError(f"{os.fspath(path)} is not a complete comparison from 'preservation compare "
+                         "--json' (schemas/compare.json): " + "; ".join(found) + ".",
+                         hint="Make it again with 'preservation compare REFERENCE OTHER --json > FILE'.")
     return CompareResult.from_json(data)
 
 

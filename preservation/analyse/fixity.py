@@ -68,6 +68,8 @@ class VerifyOptions:
     older_than_days: float | None = None  # only files not verified for this long
     max_seconds: float | None = None  # stop reading after this long; the next run continues
     operator: str | None = None
+    # only files verified before (``preservation audit``: a scan has just hashed the others)
+    verified_only: bool = False
 
     def effective_jobs(self) -> int:
         return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
@@ -239,7 +241,7 @@ class _Verify:
 
     def run(self) -> LocationVerify:
         opts = {"jobs": self.options.effective_jobs(), "older_than_days": self.options.older_than_days,
-                "max_seconds": self.options.max_seconds}
+                "max_seconds": self.options.max_seconds, "verified_only": self.options.verified_only}
         self.run_id, stale = scanstore.start_run(self.catalog, "verify", self.loc,
                                                  operator=self.options.operator, options=opts)
         self.result.run_id = self.run_id
@@ -268,7 +270,8 @@ class _Verify:
         if empty is None or not reachable(self.root):
             return self._unreachable(mid_run=True)
         with self.catalog.session() as s:
-            due, due_bytes = fixitystore.count_due(s, self.loc.id, self.run_id, self.stale_before)
+            due, due_bytes = fixitystore.count_due(s, self.loc.id, self.run_id, self.stale_before,
+                                                   verified_only=self.options.verified_only)
             self.counts["unhashed"] = fixitystore.unhashed(s, self.loc.id)
         if empty and (due or self.gone_ids):
             return self._unreachable(empty=True)
@@ -317,7 +320,7 @@ class _Verify:
         while True:
             with self.catalog.session() as s:
                 page = fixitystore.next_due(s, self.loc.id, self.run_id, self.stale_before,
-                                            after, PAGE)
+                                            after, PAGE, verified_only=self.options.verified_only)
             if not page:
                 return
             for d in page:
@@ -446,10 +449,12 @@ class _Verify:
         stamp = None
         with self.catalog.session() as s:
             if r.status == "complete":
-                stamp = fixitystore.oldest_verification(s, self.loc.id)
+                stamp = fixitystore.oldest_verification(s, self.loc.id,
+                                                        or_hashed=self.options.verified_only)
             elif r.status in ("stopped", "interrupted"):
                 c["remaining"] = fixitystore.count_due(s, self.loc.id, self.run_id,
-                                                       self.stale_before)[0]
+                                                       self.stale_before,
+                                                       verified_only=self.options.verified_only)[0]
         if r.status == "stopped":
             r.message = (f"Stopped at the time limit; {c['remaining']:,} due files were not "
                          "reached. Run verify again to continue with them.")

@@ -2,12 +2,19 @@
 
 A catalog is any SQLAlchemy URL; a plain path means an SQLite file. SQLite runs in WAL mode
 with a busy timeout so that a scan, a verify and a reader can work at the same time.
+PostgreSQL (``postgresql+psycopg://user@host/db``, psycopg 3) runs the same migrations and
+queries; its connections are checked before use (a server restart costs one reconnect, not
+a failed run). What differs between the two is chosen here, in one place: the connection
+settings, which errors are a lost race worth retrying (:func:`is_conflict`), and the
+insert-or-update statement (:func:`upsert`).
 """
 
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +30,7 @@ from preservation.errors import CatalogError
 DEFAULT_CATALOG = "preservation.sqlite"
 ENV_VAR = "PRESERVATION_CATALOG"
 BUSY_TIMEOUT_MS = 60_000
+SUPPORTED = ("sqlite", "postgresql")
 T = TypeVar("T")
 
 
@@ -32,6 +40,10 @@ def resolve_url(value: str | os.PathLike[str] | None) -> str:
         value = os.environ.get(ENV_VAR) or DEFAULT_CATALOG
     value = os.fspath(value)
     if "://" in value:
+        # libpq-style URLs name no driver; SQLAlchemy would pick psycopg2, which is not ours
+        for plain in ("postgresql://", "postgres://"):
+            if value.startswith(plain):
+                return "postgresql+psycopg://" + value[len(plain):]
         return value
     return "sqlite:///" + str(Path(value).expanduser().resolve())
 
@@ -64,16 +76,46 @@ def _check_sqlite_file(path: Path) -> None:
         )
 
 
+# PostgreSQL error codes of a lost race: unique_violation, serialization_failure, deadlock_detected
+_RETRY_SQLSTATES = {"23505", "40001", "40P01"}
+
+
 def is_conflict(exc: BaseException) -> bool:
     """A write that lost a race with another writer and may simply be retried."""
     msg = str(exc).lower()
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
     if isinstance(exc, IntegrityError):
         # Another writer inserted the same unique row (an event's seq, a content's SHA-256, a
         # file's path) between our read and our write; re-running the work sees it and adapts.
-        return "unique constraint" in msg or "duplicate key" in msg
+        return sqlstate == "23505" or "unique constraint" in msg or "duplicate key" in msg
     if isinstance(exc, OperationalError):
-        return "database is locked" in msg or "deadlock" in msg
+        return (sqlstate in _RETRY_SQLSTATES or "database is locked" in msg or "deadlock" in msg
+                or "could not serialize" in msg)
     return False
+
+
+def upsert(s: Session, model: type[Any], rows: list[dict[str, Any]], keys: list[str],
+           keep: tuple[str, ...] = ()) -> None:
+    """Insert ``rows`` into ``model``'s table; a row whose unique ``keys`` another writer
+    inserted meanwhile is updated instead (every given column but ``keys`` and ``keep``).
+    One statement on SQLite and on PostgreSQL: ``INSERT ... ON CONFLICT DO UPDATE``."""
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = s.get_bind().dialect.name
+    stmt: sqlite.Insert | postgresql.Insert
+    if dialect == "sqlite":
+        stmt = sqlite.insert(model)
+    elif dialect == "postgresql":
+        stmt = postgresql.insert(model)
+    else:
+        raise CatalogError(f"Catalogs on {dialect} are not supported: use SQLite or PostgreSQL.")
+    from preservation.catalog.models import CONFLICT_TARGETS
+
+    target = CONFLICT_TARGETS.get((dialect, model.__tablename__, tuple(keys)), keys)
+    update = {c: stmt.excluded[c] for c in rows[0] if c not in keys and c not in keep}
+    s.execute(stmt.on_conflict_do_update(index_elements=target, set_=update), rows)
 
 
 def describe_db_error(exc: BaseException, url: str) -> CatalogError:
@@ -91,6 +133,14 @@ def describe_db_error(exc: BaseException, url: str) -> CatalogError:
         )
     if "readonly" in low or "read-only" in low:
         return CatalogError(f"The catalog {url} cannot be written: {msg}")
+    if "permission denied" in low:  # a PostgreSQL role without the right (see the agencies guide)
+        return CatalogError(
+            f"This account may not do that in the catalog {url}: {msg}",
+            hint="Ask the catalog's administrator for the right role (docs/guides/agencies.md).",
+        )
+    if "connection" in low and ("refused" in low or "failed" in low or "could not" in low):
+        return CatalogError(f"Cannot reach the catalog database {url}: {msg}",
+                            hint="Is the database server running, and the host and port right?")
     return CatalogError(f"Catalog error ({url}): {msg}")
 
 
@@ -105,6 +155,11 @@ class Catalog:
         self.engine = engine
         self.url = url
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
 
     @property
     def display(self) -> str:
@@ -137,6 +192,8 @@ class Catalog:
                 except (IntegrityError, OperationalError) as exc:
                     s.rollback()
                     if is_conflict(exc) and attempt < attempts - 1:
+                        # a random pause, growing: writers that collided do not collide again
+                        time.sleep(random.uniform(0, min(0.02 * 2 ** attempt, 1.0)))  # noqa: S311
                         continue
                     if isinstance(exc, IntegrityError):
                         raise
@@ -158,13 +215,29 @@ def open_catalog(value: str | os.PathLike[str] | None = None, *, migrate: bool =
     except Exception as exc:
         raise CatalogError(f"Not a catalog path or database URL: {url!r}") from exc
     backend = parsed.get_backend_name()
+    shown = parsed.render_as_string(hide_password=True)
+    if backend not in SUPPORTED:
+        raise CatalogError(f"Catalogs are kept in SQLite or PostgreSQL, not {backend}: {shown}",
+                           hint="For PostgreSQL: --catalog postgresql+psycopg://user@host/database")
     kwargs: dict[str, Any] = {}
     if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
         _check_sqlite_file(Path(parsed.database))
+    elif backend == "postgresql":
+        # a connection the server dropped (restart, idle timeout) is replaced, not used
+        kwargs["pool_pre_ping"] = True
+        if parsed.get_driver_name() == "psycopg":
+            # names and metadata travel as UTF-8 whatever the server's default; a server label
+            connect_args = {"client_encoding": "utf8", "application_name": "preservation"}
+            kwargs["connect_args"] = {k: v for k, v in connect_args.items() if k not in parsed.query}
     try:
         engine = create_engine(url, **kwargs)
+    except ModuleNotFoundError as exc:
+        raise CatalogError(
+            f"Cannot open catalog {shown}: the database driver is not installed ({exc}).",
+            hint="For PostgreSQL: pip install 'preservation[postgres]'" if backend == "postgresql" else None,
+        ) from exc
     except Exception as exc:
-        raise CatalogError(f"Cannot open catalog {url!r}: {exc}") from exc
+        raise CatalogError(f"Cannot open catalog {shown}: {exc}") from exc
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     catalog = Catalog(engine, url)

@@ -7,12 +7,15 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from preservation import agent
+from preservation import agent, paths
 from preservation.catalog.models import Event, EventObject
 from preservation.provenance.chain import GENESIS, event_hash, normalise_json
+
+OPERATOR_LENGTH = 200  # events.operator is VARCHAR(200)
+CHAIN_LOCK = 0x70726573_63686E  # PostgreSQL advisory lock key of the event chain
 
 
 def default_operator() -> str:
@@ -35,8 +38,13 @@ def append_event(
     """Append one event in the caller's transaction.
 
     Two writers racing for the same ``seq`` collide on its unique constraint; the loser's
-    transaction is retried by :meth:`Catalog.transact`.
+    transaction is retried by :meth:`Catalog.transact`. On PostgreSQL, where many writers
+    (scans of a dozen servers) may share one catalog, a transaction first takes the chain's
+    lock, held until it commits: the next writer waits for it, then reads the new tail, instead
+    of colliding and redoing its whole batch.
     """
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(select(func.pg_advisory_xact_lock(CHAIN_LOCK)))
     tail = s.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
     seq, prev = (tail[0] + 1, tail[1]) if tail else (1, GENESIS)
     now = (time or datetime.now(UTC)).astimezone(UTC)
@@ -45,7 +53,7 @@ def append_event(
         "time": now,
         "type": str(type),
         "agent": agent(),
-        "operator": operator,
+        "operator": paths.text(operator)[:OPERATOR_LENGTH] if operator else operator,  # as stored
         "outcome": str(outcome),
         "detail": normalise_json(detail or {}),
         "objects": normalise_json(list(objects)),

@@ -67,14 +67,16 @@ class Check:
 Cursor = tuple[datetime | None, int]  # (last_verified_at, id) of the last file handed out
 
 
-def _due(location_id: int, run_id: int, stale_before: datetime | None) -> list[ColumnElement[bool]]:
+def _due(location_id: int, run_id: int, stale_before: datetime | None,
+         verified_only: bool = False) -> list[ColumnElement[bool]]:
     """Files of the location with a recorded hash not yet checked by this run.
 
     A path recorded missing whose bytes are catalogued as present elsewhere in the same
     location (a rename since recorded by a scan, a duplicate removed) is no longer checked:
     nothing of it is lost. Other missing paths stay due: a loss is reported every time.
     With ``stale_before`` (--older-than), only files last verified before then, never verified,
-    or whose last check found a problem.
+    or whose last check found a problem. With ``verified_only`` (``preservation audit``), only
+    files verified before: a file hashed by a scan but never verified is not read again.
     """
     other = aliased(File)
     elsewhere = exists().where(other.location_id == File.location_id,
@@ -89,24 +91,26 @@ def _due(location_id: int, run_id: int, stale_before: datetime | None) -> list[C
     if stale_before is not None:
         where.append(or_(File.last_verified_at.is_(None), File.last_verified_at < stale_before,
                          File.last_verify_status != FixityStatus.OK))
+    if verified_only:
+        where.append(File.last_verified_at.is_not(None))
     return where
 
 
 def count_due(s: Session, location_id: int, run_id: int,
-              stale_before: datetime | None) -> tuple[int, int]:
+              stale_before: datetime | None, *, verified_only: bool = False) -> tuple[int, int]:
     """(files, bytes) still due in this run."""
     n, size = s.execute(select(func.count(), func.coalesce(func.sum(File.size), 0)).where(
-        *_due(location_id, run_id, stale_before))).one()
+        *_due(location_id, run_id, stale_before, verified_only))).one()
     return int(n), int(size)
 
 
 def next_due(s: Session, location_id: int, run_id: int, stale_before: datetime | None,
-             after: Cursor | None, limit: int) -> list[Due]:
+             after: Cursor | None, limit: int, *, verified_only: bool = False) -> list[Due]:
     """The next page of due files after ``after``: never verified first (by id), then by
     last verification time."""
     cols = select(File.id, File.path_bytes, File.size, Content.sha256, File.state,
                   File.last_verified_at).join(Content, File.content_id == Content.id).where(
-        *_due(location_id, run_id, stale_before))
+        *_due(location_id, run_id, stale_before, verified_only))
     rows: list[Any] = []
     if after is None or after[0] is None:
         q = cols.where(File.last_verified_at.is_(None))
@@ -146,9 +150,11 @@ def unhashed(s: Session, location_id: int) -> int:
         File.content_id.is_(None))) or 0
 
 
-def oldest_verification(s: Session, location_id: int) -> datetime | None:
-    """Every due file of the location was checked at or after this time."""
-    return s.scalar(select(func.min(File.last_verified_at)).where(
+def oldest_verification(s: Session, location_id: int, *, or_hashed: bool = False) -> datetime | None:
+    """Every due file of the location was checked at or after this time. ``or_hashed``: a file
+    never verified counts from when a scan hashed it (after a ``verified_only`` run)."""
+    when = func.coalesce(File.last_verified_at, File.hashed_at) if or_hashed else File.last_verified_at
+    return s.scalar(select(func.min(when)).where(
         File.location_id == location_id, File.state == FileState.PRESENT,
         File.content_id.is_not(None)))
 

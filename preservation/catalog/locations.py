@@ -17,6 +17,7 @@ from preservation.vocabulary import EventOutcome, EventType, Media, Site, Trust
 
 
 def get_location(s: Session, name: str) -> Location:
+    name = paths.text(name)
     loc = s.scalars(select(Location).where(Location.name == name)).first()
     if loc is None:
         known = ", ".join(s.scalars(select(Location.name).order_by(Location.name))) or "none yet"
@@ -50,8 +51,12 @@ def _check_overlap(s: Session, root: bytes) -> None:
             )
 
 
+NAME_LENGTH = 200  # locations.name is VARCHAR(200)
+
+
 def unique_name(s: Session, wanted: str) -> str:
     existing = set(s.scalars(select(Location.name)))
+    wanted = wanted[:NAME_LENGTH - 10]  # room for " (n)"
     name, n = wanted or "location", 2
     while name in existing:
         name = f"{wanted} ({n})"
@@ -71,9 +76,14 @@ def add_location(
     note: str | None = None,
     operator: str | None = None,
 ) -> Location:
-    name = name.strip()
+    name, note = paths.text(name).strip(), None if note is None else paths.text(note)
     if not name:
         raise LocationError("A location needs a name.")
+    if "/" in name:  # events name a file "location/path": "a/b" + "c" would read as "a" + "b/c"
+        raise LocationError(f"A location's name cannot contain '/' ({name!r} given).")
+    if len(name) > NAME_LENGTH:
+        raise LocationError(f"A location's name can have at most {NAME_LENGTH} characters "
+                            f"({len(name)} given).")
     for value, enum in ((media, Media), (site, Site), (trust, Trust)):
         if value not in {m.value for m in enum}:
             choices = ", ".join(m.value for m in enum)

@@ -43,12 +43,25 @@ def known_revisions() -> tuple[set[str], str]:
     return revs, heads.pop()
 
 
+def _no_table(exc: BaseException) -> bool:
+    """The error of a query on a table that does not exist (SQLite, PostgreSQL's 42P01)."""
+    return (getattr(getattr(exc, "orig", None), "sqlstate", None) == "42P01"
+            or "no such table" in str(exc).lower())
+
+
 def stored_revision(engine: Engine) -> str | None:
+    """The catalog's schema version; None for a database without one (new, or not a catalog).
+
+    Any other error (an account that may not read the catalog, a server that went away) is
+    raised: it says nothing about whether this is a catalog.
+    """
     try:
         with engine.connect() as conn:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except (OperationalError, ProgrammingError):
-        return None
+    except (OperationalError, ProgrammingError) as exc:
+        if _no_table(exc):
+            return None
+        raise
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -96,6 +109,31 @@ def upgrade(engine: Engine) -> None:
                 f"and no catalog version: {', '.join(sorted(tables)[:5])}).",
                 hint="Name another file with --catalog.",
             )
+        if engine.dialect.name == "postgresql":
+            _check_postgresql(engine)
     from alembic import command
 
-    command.upgrade(alembic_config(engine), "head")
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except ProgrammingError as exc:
+        if "permission denied" not in str(exc).lower() and "must be owner" not in str(exc).lower():
+            raise
+        raise CatalogError(
+            f"The catalog's schema needs {'creating' if current is None else 'an upgrade'} "
+            f"(from {current or 'nothing'} to {head}), and this account may not change it: "
+            f"{getattr(exc, 'orig', exc)}".rstrip(),
+            hint="Run any preservation command once as the catalog's owner "
+                 "(see docs/guides/agencies.md), then again as this account.",
+        ) from exc
+
+
+def _check_postgresql(engine: Engine) -> None:
+    """A new PostgreSQL catalog needs a UTF-8 database: names and metadata are Unicode."""
+    with engine.connect() as conn:
+        encoding = conn.execute(text("SHOW server_encoding")).scalar()
+    if str(encoding).upper() not in ("UTF8", "UTF-8"):
+        raise CatalogError(
+            f"The database's encoding is {encoding}; a catalog needs UTF8 (file names and "
+            "metadata in any language).",
+            hint="CREATE DATABASE preservation ENCODING 'UTF8' TEMPLATE template0",
+        )

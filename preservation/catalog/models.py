@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -52,6 +53,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         from datetime import UTC
 
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Clipped(TypeDecorator[str]):
+    """A ``VARCHAR(n)`` that keeps the first ``n`` characters of a longer value.
+
+    For text read from files (a camera name in EXIF, a format name a library reports) and
+    operator names: PostgreSQL refuses a longer value (SQLite stores it), and a shortened camera
+    name is better than a scan batch that cannot be recorded. The schema is plain VARCHAR(n).
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return value[: self.length] if value is not None and len(value) > self.length else value
 
 
 class Base(DeclarativeBase):
@@ -88,17 +108,17 @@ class Content(Base):
     sha512: Mapped[str | None] = mapped_column(String(128), default=None)
     md5: Mapped[str | None] = mapped_column(String(32), default=None)
     size: Mapped[int] = mapped_column(BigInteger)
-    format: Mapped[str | None] = mapped_column(String(20), default=None, index=True)
-    mime: Mapped[str | None] = mapped_column(String(100), default=None)
+    format: Mapped[str | None] = mapped_column(Clipped(20), default=None, index=True)
+    mime: Mapped[str | None] = mapped_column(Clipped(100), default=None)
     width: Mapped[int | None] = mapped_column(Integer, default=None)
     height: Mapped[int | None] = mapped_column(Integer, default=None)
-    image_mode: Mapped[str | None] = mapped_column(String(16), default=None)
+    image_mode: Mapped[str | None] = mapped_column(Clipped(16), default=None)
     frames: Mapped[int | None] = mapped_column(Integer, default=None)
     orientation: Mapped[int | None] = mapped_column(Integer, default=None)
     is_grey: Mapped[bool | None] = mapped_column(Boolean, default=None)
-    capture_time: Mapped[str | None] = mapped_column(String(40), default=None)
-    camera_make: Mapped[str | None] = mapped_column(String(200), default=None)
-    camera_model: Mapped[str | None] = mapped_column(String(200), default=None)
+    capture_time: Mapped[str | None] = mapped_column(Clipped(40), default=None)
+    camera_make: Mapped[str | None] = mapped_column(Clipped(200), default=None)
+    camera_model: Mapped[str | None] = mapped_column(Clipped(200), default=None)
     exif: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # Problems that belong to the bytes (corrupt image, decompression bomb), as
     # [{"code": ..., "message": ...}]; the same for every copy.
@@ -121,7 +141,7 @@ class PerceptualHash(Base):
     bits: Mapped[int] = mapped_column(Integer)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     params_key: Mapped[str] = mapped_column(String(200))  # canonical params, for uniqueness
-    library: Mapped[str] = mapped_column(String(100))
+    library: Mapped[str] = mapped_column(Clipped(100))
 
     content: Mapped[Content] = relationship(back_populates="hashes")
 
@@ -130,6 +150,8 @@ class File(Base):
     """One path in one location, as last seen by a scan."""
 
     __tablename__ = "files"
+    # On PostgreSQL, migration 0004_pg_paths replaces these three by indexes that take paths
+    # of any length: a unique index on (location_id, sha256(path_bytes)) and hash indexes.
     __table_args__ = (
         UniqueConstraint("location_id", "path_bytes"),
         Index("ix_files_location_dir", "location_id", "dir_bytes"),
@@ -167,6 +189,15 @@ class File(Base):
     content: Mapped[Content | None] = relationship(lazy="joined")
 
 
+# How ``INSERT ... ON CONFLICT`` names a unique key whose index is not over the plain columns.
+# PostgreSQL indexes the path's SHA-256, not the path: a B-tree entry holds at most 2,704
+# bytes and paths can be longer (migration 0004_pg_paths). Used by engine.upsert.
+CONFLICT_TARGETS: dict[tuple[str, str, tuple[str, ...]], list[Any]] = {
+    ("postgresql", "files", ("location_id", "path_bytes")):
+        [File.__table__.c.location_id, func.sha256(File.__table__.c.path_bytes)],
+}
+
+
 class Run(Base):
     """One scan or verify of one location; a run left 'running' was interrupted."""
 
@@ -180,7 +211,7 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(20), default="running")
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
-    operator: Mapped[str | None] = mapped_column(String(200), default=None)
+    operator: Mapped[str | None] = mapped_column(Clipped(200), default=None)
     options: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 

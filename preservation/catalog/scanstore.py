@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from preservation import paths
-from preservation.catalog.engine import Catalog
+from preservation.catalog.engine import Catalog, upsert
 from preservation.catalog.events import append_event
 from preservation.catalog.models import Content, File, Location, PerceptualHash, Run
 from preservation.fingerprint.model import Fingerprint
@@ -313,15 +313,4 @@ def record_results(s: Session, location: Location, run_id: int, results: Sequenc
 
 def _insert_files(s: Session, rows: list[dict[str, Any]]) -> None:
     """Insert new file rows; a row another scan inserted meanwhile is updated instead."""
-    dialect = s.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        from sqlalchemy.dialects import postgresql, sqlite
-
-        stmt = (sqlite.insert(File) if dialect == "sqlite" else postgresql.insert(File))
-        update_cols = {c: getattr(stmt.excluded, c) for c in rows[0] if c not in (
-            "location_id", "path_bytes", "first_seen")}
-        s.execute(stmt.on_conflict_do_update(index_elements=["location_id", "path_bytes"],
-                                             set_=update_cols), rows)
-    else:
-        s.execute(insert(File), rows)
-
+    upsert(s, File, rows, ["location_id", "path_bytes"], keep=("first_seen",))

@@ -16,7 +16,7 @@ from rich.table import Column, Table
 from preservation.analyse.compare import CompareResult, Entry, Status, compare
 from preservation.analyse.lookalikes import DEFAULT_THRESHOLD
 from preservation.catalog.events import default_operator
-from preservation.cli.context import AppContext, console, emit_json, operator_option, pass_app
+from preservation.cli.context import AppContext, console, emit_json, operator_option, pass_app, terminal_safe
 from preservation.cli.scan import make_progress
 from preservation.progress import Progress
 from preservation.scan.run import ScanOptions
@@ -76,7 +76,7 @@ def _pairs_progress(progress: Progress) -> Callable[[int, int], None]:
 
     def step(done: int, total: int) -> None:
         if not started[0]:
-            progress.begin("Comparing pictures", total, None)
+            progress.begin("Comparing pictures", total, None, unit="pairs")
             started[0] = True
         progress.advance(1, 0)
         if done >= total:
@@ -90,18 +90,23 @@ def _col(header: str, ratio: int | None = None) -> Column:
     return Column(escape(header), overflow="fold", ratio=ratio)
 
 
+def _name(text: str) -> str:
+    """A file name in a styled table: one line, never markup, never a terminal escape."""
+    return escape(terminal_safe(text, name=True))
+
+
 def _entry_row(e: Entry) -> tuple[str, str, str, str]:
     style = _STYLE.get(str(e.status), "")
     other = ""
     if e.other is not None:
         name = e.other.relative_path.rsplit("/", 1)[-1]
-        other = escape(name)
+        other = _name(name)
         if e.other.title and e.other.title != name:
-            other += escape(f" (was {e.other.title})")
+            other += _name(f" (was {e.other.title})")
     why = e.explanation or ""
     if e.other is not None and e.status != Status.PRESENT:
         why = f"{e.other.verdict}: {why}"
-    return f"[{style}]{e.status}[/{style}]", escape(e.relative_path), other, escape(why)
+    return f"[{style}]{e.status}[/{style}]", _name(e.relative_path), other, escape(why)
 
 
 def print_result(result: CompareResult, *, show_all: bool = False, quiet: bool = False) -> None:
@@ -132,7 +137,7 @@ def print_result(result: CompareResult, *, show_all: bool = False, quiet: bool =
                 if closest.startswith(ref.root.rstrip("/") + "/"):
                     closest = closest[len(ref.root.rstrip("/")) + 1:]
                 why = f"{o.verdict}: {o.explanation}" if o.verdict else "Nothing like it in " + ref.name
-                t.add_row(escape(o.relative_path), escape(o.title or ""), escape(closest), escape(why))
+                t.add_row(_name(o.relative_path), _name(o.title or ""), _name(closest), escape(why))
             c.print()
             c.print(t)
         c.print()

@@ -9,11 +9,14 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.text import Text
 
+from preservation import paths
 from preservation.catalog.engine import Catalog, open_catalog
 from preservation.units import human_bytes
 
-__all__ = ["AppContext", "console", "emit_json", "human_bytes", "operator_option", "pass_app"]
+__all__ = ["AppContext", "console", "emit_json", "human_bytes", "name_text", "operator_option", "pass_app",
+           "terminal_safe"]
 
 
 @dataclass
@@ -35,8 +38,26 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+def terminal_safe(text: str, *, name: bool = False) -> str:
+    """``text`` as a terminal should show it (:func:`preservation.paths.visible`); ``name``: a
+    file or location name, kept to one line."""
+    return paths.visible(text, one_line=name)
+
+
+def name_text(value: object) -> Text:
+    """A name for a table cell or a styled line: shown exactly, never read as markup."""
+    return Text(terminal_safe(str(value), name=True))
+
+
+class SafeConsole(Console):
+    """A console that shows control characters in any text it prints instead of sending them."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(terminal_safe(text), **kwargs)
+
+
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return SafeConsole(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 def emit_json(data: Any) -> None:
@@ -44,6 +65,10 @@ def emit_json(data: Any) -> None:
 
 
 def operator_option(f: Any) -> Any:
-    return click.option("--operator", metavar="NAME",
+    return click.option("--operator", metavar="NAME", callback=_storable_text,
                         help="Who is doing this, for the provenance log (default: your OS user).")(f)
+
+
+def _storable_text(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return None if value is None else paths.text(value)
 

@@ -17,7 +17,7 @@ from preservation.analyse.copies import (
     summary_view,
 )
 from preservation.analyse.storage import DEFAULT_PRICE_PER_GB_MONTH, storage_picture, storage_view
-from preservation.cli.context import AppContext, console, human_bytes, pass_app
+from preservation.cli.context import AppContext, console, human_bytes, name_text, pass_app
 from preservation.errors import EXIT_OK, EXIT_PROBLEMS
 
 
@@ -61,13 +61,13 @@ def copies(app: AppContext, at_risk_only: bool, max_age: float, price: float, as
     if summary.at_risk_counts:
         c.print()
         for loc, n in summary.at_risk_counts.most_common():
-            t = Table(title=f"Only one counted copy, on {loc} ({n:,})", title_justify="left")
+            t = Table(title=name_text(f"Only one counted copy, on {loc} ({n:,})"), title_justify="left")
             t.add_column("File")
             t.add_column("Size", justify="right")
             t.add_column("Why other copies do not count")
             for cs in summary.at_risk_by_location[loc][:50]:
                 here = next(cp for cp in cs.copies if cp.location == loc)
-                t.add_row(here.path, human_bytes(cs.size),
+                t.add_row(name_text(here.path), human_bytes(cs.size),
                           "; ".join(cp.why_not or "" for cp in cs.copies if not cp.counts) or "no other copy")
             c.print(t)
             if n > 50:
@@ -78,7 +78,7 @@ def copies(app: AppContext, at_risk_only: bool, max_age: float, price: float, as
         t = Table("Location", "Media", "Site", "Files", "Size", "Stored twice here", title="Storage",
                   title_justify="left")
         for ls in pic.locations:
-            t.add_row(ls.name, ls.media, ls.site, f"{ls.files:,}", human_bytes(ls.bytes),
+            t.add_row(name_text(ls.name), ls.media, ls.site, f"{ls.files:,}", human_bytes(ls.bytes),
                       human_bytes(ls.reclaimable_bytes) if ls.reclaimable_bytes else "")
         c.print(t)
         if pic.reclaimable_bytes:
@@ -111,7 +111,7 @@ def status(app: AppContext, max_age: float, as_json: bool) -> None:
     t = Table("Location", "Media", "Site", "Files", "Size", "Last scan", "Last verify", "Problems",
               title="Locations", title_justify="left")
     for loc in d["locations"]:
-        t.add_row(loc["name"], loc["media"], loc["site"] + (" (sync)" if loc["sync"] else ""),
+        t.add_row(name_text(loc["name"]), loc["media"], loc["site"] + (" (sync)" if loc["sync"] else ""),
                   f"{loc['files']:,}", human_bytes(loc["bytes"]), (loc["last_scan"] or "never")[:16],
                   (loc["last_verify"] or "never")[:16], str(loc["problems"] + loc["missing"]) or "")
     c.print(t)

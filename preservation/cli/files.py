@@ -8,7 +8,15 @@ import click
 from rich.table import Table
 
 from preservation.catalog.inventory import file_detail, iter_files
-from preservation.cli.context import AppContext, console, emit_json, human_bytes, pass_app
+from preservation.cli.context import (
+    AppContext,
+    console,
+    emit_json,
+    human_bytes,
+    name_text,
+    pass_app,
+    terminal_safe,
+)
 
 
 @click.command()
@@ -43,8 +51,8 @@ def files(app: AppContext, location: str | None, problems: bool, missing: bool, 
                 note = "; ".join(p["code"] for p in r["content_problems"])
             if r["extension_mismatch"]:
                 note = (note + "; " if note else "") + "extension does not match content"
-            t.add_row(r["location"], r["path"], human_bytes(r["size"]), r["format"] or "?",
-                      (r["sha256"] or "-")[:16], note)
+            t.add_row(name_text(r["location"]), name_text(r["path"]), human_bytes(r["size"]),
+                      r["format"] or "?", (r["sha256"] or "-")[:16], name_text(note))
     c = console()
     c.print(t) if n else c.print("No files match.")
 
@@ -64,7 +72,8 @@ def show(app: AppContext, path: str, as_json: bool) -> None:
     w = 18
 
     def line(label: str, value: object) -> None:
-        c.print(f"{label:>{w}}: {value if value not in (None, '') else '-'}", markup=False)
+        shown = terminal_safe(str(value), name=True) if value not in (None, "") else "-"
+        c.print(f"{label:>{w}}: {shown}", markup=False)
 
     line("file", d["absolute_path"])
     line("location", d["location"])

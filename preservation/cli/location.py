@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from preservation.catalog.engine import Catalog
@@ -16,7 +17,15 @@ from preservation.catalog.locations import (
     remove_location,
 )
 from preservation.catalog.models import Location
-from preservation.cli.context import AppContext, console, emit_json, human_bytes, operator_option, pass_app
+from preservation.cli.context import (
+    AppContext,
+    console,
+    emit_json,
+    human_bytes,
+    name_text,
+    operator_option,
+    pass_app,
+)
 from preservation.vocabulary import Media, Site, Trust
 
 
@@ -53,7 +62,7 @@ def add(app: AppContext, name: str, path: str, media: str, site: str, sync: bool
     """Register PATH as location NAME. Nothing is read or written there until you scan."""
     loc = add_location(app.catalog, name, path, media=media, site=site, sync=sync, trust=trust,
                        note=note, operator=operator or default_operator())
-    console().print(f"Added location [bold]{loc.name}[/]: {loc.root} ({loc.media}, {loc.site}"
+    console().print(f"Added location [bold]{escape(loc.name)}[/]: {escape(loc.root)} ({loc.media}, {loc.site}"
                     f"{', sync' if loc.sync else ''}).", markup=True, highlight=False)
 
 
@@ -73,7 +82,7 @@ def list_(app: AppContext, as_json: bool) -> None:
         return
     t = Table("Name", "Root", "Media", "Site", "Sync", "Files", "Size", "Last scan")
     for v in views:
-        t.add_row(str(v["name"]), str(v["root"]), str(v["media"]), str(v["site"]),
+        t.add_row(name_text(v["name"]), name_text(v["root"]), str(v["media"]), str(v["site"]),
                   "yes" if v["sync"] else "", f"{v['files']:,}", human_bytes(int(v["bytes"])),  # type: ignore[call-overload]
                   str(v["last_scan"] or "never"))
     console().print(t)

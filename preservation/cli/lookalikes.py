@@ -18,7 +18,7 @@ from preservation.analyse.lookalikes import (
     find_lookalikes,
     write_diff_png,
 )
-from preservation.cli.context import AppContext, console, emit_json, pass_app
+from preservation.cli.context import AppContext, console, emit_json, pass_app, terminal_safe
 from preservation.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
 
 _STYLE = {"identical": "green", "same-pixels": "green", "derivative": "cyan",
@@ -77,14 +77,15 @@ def _print(result: LookalikeResult) -> None:
     for g in result.groups:
         title = "exact copies" if g.kind == "copies" else "look-alikes"
         c.print(f"\n[bold]Group {g.id}[/bold] ({title}, {len(g.members)} files, key {g.key})")
-        c.print(f"  likely original: {g.original.path} ({g.original.location})", markup=False)
+        c.print(terminal_safe(f"  likely original: {g.original.path} ({g.original.location})", name=True),
+                markup=False)
         if g.original_reasons:
             c.print("    because: " + "; ".join(g.original_reasons), markup=False)
         if len(g.originals) > 1:
             c.print(f"  {len(g.originals)} distinct photographs in this group; each is an original:",
                     markup=False)
             for m in g.originals:
-                c.print(f"    {m.path}", markup=False)
+                c.print(f"    {terminal_safe(m.path, name=True)}", markup=False)
         for p in g.pairs:
             style = _STYLE.get(str(p.verdict), "")
             c.print(f"  [{style}]{p.verdict!s:<11}[/{style}] {_name(p.a)}  ~  {_name(p.b)}",
@@ -107,7 +108,7 @@ def _print(result: LookalikeResult) -> None:
 def _name(m: Member) -> str:
     from rich.markup import escape
 
-    return escape(f"{m.location}:{m.relative_path}")
+    return escape(terminal_safe(f"{m.location}:{m.relative_path}", name=True))
 
 
 @lookalikes.command()

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from preservation import __version__
 from preservation.catalog.engine import DEFAULT_CATALOG, ENV_VAR, describe_db_error
-from preservation.cli.context import AppContext
+from preservation.cli.context import AppContext, terminal_safe
 from preservation.errors import EXIT_ERROR, PreservationError
 
 
@@ -49,7 +49,7 @@ class PreservationGroup(click.Group):
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(f"Error: {terminal_safe(message)}", err=True)
     sys.exit(code)
 
 
@@ -89,6 +89,8 @@ COMMANDS: dict[str, str] = {
     "report": "preservation.cli.report:report",
     "workshop": "preservation.cli.workshop:workshop",
     "compare": "preservation.cli.compare:compare_cmd",
+    "evidence": "preservation.cli.evidence:evidence",
+    "audit": "preservation.cli.audit:audit_cmd",
 }
 
 

@@ -65,23 +65,29 @@ def _command_line(ctx: click.Context) -> str:
 @click.option("--threshold", type=click.IntRange(min=0, max=32), default=DEFAULT_THRESHOLD,
               show_default=True, metavar="BITS", help="How close perceptual hashes must be for "
                                                       "two pictures to count as look-alikes.")
+@click.option("--compare", "compare_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Add a loss audit: what a platform removed and what it kept, from the JSON of "
+                   "'preservation compare REFERENCE OTHER --json' (schemas/compare.json).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report's data as JSON (schemas/report.json) on standard output.")
 @operator_option
 @pass_app
 def report(app: AppContext, out: str | None, audience: str, paper: str, location: str | None,
            show_gps: bool, collection: str | None, templates_dir: str | None, rows: int | None,
-           max_pairs: int, max_age: float, threshold: int, as_json: bool, operator: str | None) -> None:
+           max_pairs: int, max_age: float, threshold: int, compare_file: str | None, as_json: bool,
+           operator: str | None) -> None:
     """A printable audit of the collection for a patron or for staff.
 
     In order: a summary page, 3-2-1 status, files that look like duplicates but differ (side by
     side, with a difference map), fixity, NDSA levels, formats and storage, the report's own
-    provenance, and a glossary. Long lists are cut in the report and written in full to CSV
-    files next to it (audit-at-risk.csv...). Files are only read; the report's creation is
-    recorded in the provenance log.
+    provenance, and a glossary. With --compare, a loss audit follows the summary: which
+    originals a platform removed and what it kept in their place, with the pictures side by side.
+    Long lists are cut in the report and written in full to CSV files next to it
+    (audit-at-risk.csv...). Files are only read; the report's creation is recorded in the
+    provenance log.
 
     Exit codes: 0 nothing needs doing, 1 the report found problems (files at risk, changed or
-    missing), 2 could not run.
+    missing, originals gone from the platform), 2 could not run (a damaged --compare file too).
     """
     from preservation.report import output_kind, write_report
 
@@ -94,7 +100,7 @@ def report(app: AppContext, out: str | None, audience: str, paper: str, location
                             operator=operator, collection=collection,
                             command_line=_command_line(click.get_current_context()),
                             max_rows=rows, max_pairs=max_pairs, max_age_days=max_age,
-                            threshold=threshold)
+                            threshold=threshold, compare=compare_file)
     written = write_report(app.catalog, options, out, templates_dir=templates_dir)
     rep = written.report
     if as_json:

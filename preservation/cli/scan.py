@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from preservation import paths
 from preservation.catalog.events import default_operator
 from preservation.cli.context import AppContext, console, emit_json, human_bytes, operator_option, pass_app
 from preservation.cli.progress import LineProgress, TerminalProgress
@@ -56,7 +57,7 @@ def print_summary(report: ScanReport) -> None:
                 f"{ls.problems:,} problems; {ls.elapsed:,.1f} s ({human_bytes(rate)}/s read).",
                 markup=False)
         for path, reason in ls.skipped[:10]:
-            c.print(f"  skipped {path}: {reason}", markup=False)
+            c.print(f"  skipped {paths.visible(path, one_line=True)}: {reason}", markup=False)
         if len(ls.skipped) > 10 or k["skipped"] > len(ls.skipped):
             c.print(f"  ... {k['skipped']:,} entries skipped in all", markup=False)
     if not report.ok:
@@ -70,12 +71,21 @@ def print_summary(report: ScanReport) -> None:
 @click.option("--rehash", is_flag=True, help="Read every file again, even if it looks unchanged.")
 @click.option("--algorithms", default="sha256", show_default=True, metavar="LIST",
               help=f"Comma-separated digests to record; SHA-256 always. Choices: {', '.join(ALGORITHMS)}.")
+@click.option("--executor", type=click.Choice(["processes", "dask"]), default="processes",
+              show_default=True,
+              help="Who fingerprints: worker processes on this machine, or a Dask cluster "
+                   "(needs preservation[distributed]).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="With --executor dask: tcp://HOST:8786, a running scheduler whose workers see "
+                   "the locations at the same paths; or local:N, N worker processes started on "
+                   "this machine (default: local:JOBS).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (schemas/scan.json).")
 @operator_option
 @pass_app
 def scan(app: AppContext, targets: tuple[str, ...], jobs: int, rehash: bool, algorithms: str,
-         quiet: bool, as_json: bool, operator: str | None) -> None:
+         executor: str, scheduler: str | None, quiet: bool, as_json: bool,
+         operator: str | None) -> None:
     """Inventory locations (all registered ones by default) into the catalog.
 
     A PATH that is not a registered location is registered (media unknown) and scanned.
@@ -87,8 +97,19 @@ def scan(app: AppContext, targets: tuple[str, ...], jobs: int, rehash: bool, alg
     if bad:
         raise click.BadParameter(f"unknown digest {', '.join(bad)}; choose from {', '.join(ALGORITHMS)}",
                                  param_hint="--algorithms")
+    dask: str | None = None
+    if scheduler is not None and executor != "dask":
+        raise click.BadParameter("a scheduler is for --executor dask", param_hint="--scheduler")
+    if executor == "dask":
+        from preservation.scan.distributed import check_address
+
+        if scheduler is not None and jobs:
+            raise click.BadParameter("the Dask workers do the work; for N processes on this "
+                                     "machine use --scheduler local:N", param_hint="--jobs")
+        dask = scheduler or f"local:{ScanOptions(jobs=jobs).effective_jobs()}"
+        check_address(dask)
     options = ScanOptions(jobs=jobs, rehash=rehash, algorithms=algos,
-                          operator=operator or default_operator())
+                          operator=operator or default_operator(), dask=dask)
     report = run_scan(app.catalog, list(targets), options, make_progress(quiet or as_json))
     if as_json:
         emit_json(report_view(report))

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from preservation import paths
 from preservation.analyse.fixity import VerifyOptions, VerifyReport, report_view
 from preservation.analyse.fixity import verify as run_verify
 from preservation.catalog.events import default_operator
@@ -67,7 +68,7 @@ def print_report(report: VerifyReport, *, quiet: bool) -> None:
                     continue
             elif f.status == FixityStatus.MOVED and quiet:
                 continue
-            name = f.rel.decode("utf-8", "backslashreplace")
+            name = paths.visible(paths.printable(f.rel), one_line=True)
             say(f"  {LABELS[f.status]:<10} {name}: {f.message}")
             if f.status == FixityStatus.CHANGED:
                 say(f"  {'':<10} recorded {f.expected}, found {f.found}")

@@ -14,7 +14,8 @@ from preservation.workshop.sample import ANSWERS, DEFAULT_SEED, write_sample
 
 @click.group()
 def workshop() -> None:
-    """Material for archiving workshops: a sample family archive with its answer key."""
+    """Material for archiving workshops: a sample family archive with its answer key, and the
+    participant handout."""
 
 
 @workshop.command()
@@ -44,6 +45,28 @@ def sample(app: AppContext, directory: str, seed: int) -> None:
         c.print(f"  {line}", markup=False)
     c.print("Then try: preservation scan, preservation files --problems, preservation copies, "
             "preservation lookalikes.", markup=False)
+
+
+@workshop.command()
+@click.option("--out", "-o", type=click.Path(dir_okay=False), metavar="FILE", default="handout.pdf",
+              show_default=True, help="Where to write it: .pdf (printable) or .html.")
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True,
+              help="Page size of the PDF.")
+@pass_app
+def handout(app: AppContext, out: str, paper: str) -> None:
+    """Print the participant handout: the exercises, step by step, with what each should show.
+
+    The handout goes with the sample archive (preservation workshop sample). Its source is
+    shipped with the tool; every command in it is run by the tool's tests.
+    """
+    from preservation.cli.lookalikes import _refuse_inside_location
+    from preservation.workshop.handout import kind_of, write_handout
+
+    kind_of(out)
+    _refuse_inside_location(app, out)
+    written = write_handout(out, paper)
+    pages = f"{written.pages} pages, " if written.pages else ""
+    console().print(f"Wrote {written.path} ({pages}{human_bytes(written.bytes)}).", markup=False)
 
 
 def _refuse_overlapping_location(app: AppContext, directory: str) -> None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from preservation import paths
+
 GENESIS = "0" * 64
 HASHED_FIELDS = ("seq", "time", "type", "agent", "operator", "outcome", "detail", "objects", "prev_hash")
 
@@ -34,8 +36,22 @@ def event_hash(record: dict[str, Any]) -> str:
 
 
 def normalise_json(value: Any) -> Any:
-    """What a JSON column gives back: hash that, not the Python objects we started from."""
-    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+    """What a JSON column gives back: hash that, not the Python objects we started from.
+
+    Text no UTF-8 file can hold (bytes that are not UTF-8, passed on a command line, arrive as
+    lone surrogates) is stored in the printable ``\\xNN`` form of file names.
+    """
+    return json.loads(json.dumps(_storable(value), ensure_ascii=False, default=str))
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return paths.text(value)
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from typing import IO, Any
 
 from preservation import agent
@@ -64,7 +65,9 @@ def _ident(parent: ET.Element, tag: str, kind: str, value: object, role: str | N
     return el
 
 
-def _object(f: dict[str, Any], media: str | None) -> ET.Element:
+def file_object(f: dict[str, Any], media: str | None) -> ET.Element:
+    """One catalogued file (an :func:`~preservation.catalog.inventory.file_summary`) as a
+    ``premis:file`` object."""
     obj = ET.Element("object", {"xsi:type": "premis:file"})
     _ident(obj, "objectIdentifier", "file", f"{f['location']}/{f['path']}")
     chars = _sub(obj, "objectCharacteristics")
@@ -133,6 +136,17 @@ def _agent(kind: str, name: str) -> ET.Element:
 
 def write_premis(catalog: Catalog, out: IO[bytes]) -> dict[str, int]:
     """Stream the catalog as one PREMIS 3.0 document; returns how many of each were written."""
+    with catalog.session() as s:
+        media = {loc.name: loc.media for loc in list_locations(s)}
+        return write_document(out, (file_object(f, media.get(f["location"])) for f in iter_files(s)),
+                              (event_record(e) for e in iter_events(s)))
+
+
+def write_document(out: IO[bytes], objects: Iterable[ET.Element],
+                   events: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Stream one PREMIS 3.0 document: the given objects (:func:`file_object`), the events
+    (:func:`~preservation.catalog.events.event_record` records) and the agents they name.
+    An evidence package writes its own files and their events with it."""
     def put(el: ET.Element) -> None:
         out.write(b"  " + ET.tostring(el, encoding="utf-8", xml_declaration=False) + b"\n")
 
@@ -142,18 +156,15 @@ def write_premis(catalog: Catalog, out: IO[bytes]) -> dict[str, int]:
                f'xmlns:pres="{TOOL_NS}" xsi:schemaLocation="{SCHEMA_LOCATION}" '
                'version="3.0">\n').encode())
     agents: dict[tuple[str, str], None] = {("software", agent()): None}
-    with catalog.session() as s:
-        media = {loc.name: loc.media for loc in list_locations(s)}
-        for f in iter_files(s):
-            put(_object(f, media.get(f["location"])))
-            counts["objects"] += 1
-        for e in iter_events(s):
-            rec = event_record(e)
-            put(_event(rec))
-            counts["events"] += 1
-            agents.setdefault(("software", rec["agent"]), None)
-            if rec["operator"]:
-                agents.setdefault(("person", rec["operator"]), None)
+    for obj in objects:
+        put(obj)
+        counts["objects"] += 1
+    for rec in events:
+        put(_event(rec))
+        counts["events"] += 1
+        agents.setdefault(("software", rec["agent"]), None)
+        if rec["operator"]:
+            agents.setdefault(("person", rec["operator"]), None)
     for kind, name in agents:
         put(_agent(kind, name))
         counts["agents"] += 1

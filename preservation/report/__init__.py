@@ -52,12 +52,14 @@ class Written:
     event_seq: int | None = None
 
 
-def output_kind(path: str | os.PathLike[str]) -> str:
+def output_kind(path: str | os.PathLike[str], kinds: dict[str, str] = KINDS) -> str:
+    """What to write, from the name's extension (``kinds``: extension -> kind)."""
     ext = os.path.splitext(os.fspath(path))[1].lower()
-    if ext not in KINDS:
+    if ext not in kinds:
+        names = [f".{k}" for k in dict.fromkeys(kinds.values())]
         raise UsageError(f"Cannot tell what to write from the name {os.fspath(path)!r}: "
-                         "end it in .pdf, .html or .json.")
-    return KINDS[ext]
+                         f"end it in {', '.join(names[:-1])} or {names[-1]}.")
+    return kinds[ext]
 
 
 def check_destination(catalog: Catalog, path: str | os.PathLike[str]) -> str:
@@ -79,7 +81,8 @@ def check_destination(catalog: Catalog, path: str | os.PathLike[str]) -> str:
     return out
 
 
-def _sha256(path: str) -> tuple[str, int]:
+def file_digest(path: str | os.PathLike[str]) -> tuple[str, int]:
+    """The SHA-256 of a file and its size in bytes."""
     h = hashlib.sha256()
     size = 0
     with open(path, "rb") as fh:
@@ -144,7 +147,7 @@ def write_report(catalog: Catalog, options: ReportOptions, out: str | os.PathLik
                 for name in sink.written:
                     with contextlib.suppress(OSError):
                         os.unlink(os.path.join(folder, name))
-        written.sha256, written.bytes = _sha256(path)
+        written.sha256, written.bytes = file_digest(path)
     if record:
         written.event_seq = record_report(catalog, written)
     return written
@@ -171,6 +174,8 @@ def record_report(catalog: Catalog, written: Written) -> int:
               "outputs": outputs or [{"file": "(standard output)", "kind": "json"}],
               "newest_event_seq": newest["seq"] if newest else None,
               "newest_event_hash": newest["hash"] if newest else None}
+    if meta.get("compare"):  # the comparison the loss audit was made from
+        detail["compare"] = {k: meta["compare"][k] for k in ("file", "sha256", "reference", "other")}
     objects = [f"report:{os.path.basename(written.path)}" if written.path else "report:(stdout)"]
     if meta["location"]:
         objects.append(f"location:{meta['location']}")

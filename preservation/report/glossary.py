@@ -70,6 +70,10 @@ GLOSSARY: list[tuple[str, str]] = [
     ("Likely original", "The copy most likely to be the first one made: it usually has the most pixels "
                         "and still carries the camera's date and model. The reasons are given for "
                         "each group."),
+    ("Loss audit", "A comparison of your own copy of a collection with what a platform (a photo "
+                   "service, a cloud library) still holds of it: for each of your files, whether the "
+                   "platform still has it, has only a look-alike of it (another shot, an edit), or "
+                   "has nothing like it."),
     ("Difference map", "A picture of where two look-alikes differ: white where they are the same, "
                        "darker where they differ more."),
     ("Metadata", "Information stored inside a file besides the picture itself: the date it was taken, "

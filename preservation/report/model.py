@@ -49,6 +49,7 @@ class ReportOptions:
     max_age_days: float = DEFAULT_MAX_AGE_DAYS
     threshold: int = DEFAULT_THRESHOLD
     now: datetime | None = None
+    compare: str | None = None  # a 'preservation compare --json' file: adds the loss audit
 
     def check(self) -> None:
         if self.audience not in AUDIENCES:
@@ -181,8 +182,13 @@ def build_report(catalog: Catalog, options: ReportOptions, *, sink: CsvSink | No
         from preservation.report.sections import SECTIONS
 
         sections = SECTIONS
-
     options.check()
+    comparison = None
+    if options.compare is not None:  # read and checked first: a bad file stops the report at once
+        from preservation.report.lossaudit import load_comparison, with_loss_audit
+
+        comparison = load_comparison(options.compare)
+        sections = with_loss_audit(sections)
     now = (options.now or datetime.now(UTC)).astimezone(UTC)
     location_id = None
     if options.location is not None:
@@ -198,8 +204,10 @@ def build_report(catalog: Catalog, options: ReportOptions, *, sink: CsvSink | No
         "tool": "preservation", "version": __version__, "agent": agent(),
         "catalog": catalog.display, "command_line": options.command_line,
         "rows": ctx.rows, "max_pairs": options.max_pairs,
+        "compare": comparison.to_json() if comparison else None,
     }
     ctx.shared["meta"] = meta
+    ctx.shared["compare"] = comparison
     for sec in [s for s in sections if not s.late] + [s for s in sections if s.late]:
         ctx.sections[sec.id] = sec.build(ctx)
     ordered = {sec.id: ctx.sections[sec.id] for sec in sections}

@@ -18,8 +18,10 @@ from datetime import datetime
 from typing import Any
 
 import jinja2
+import markupsafe
 from jinja2.sandbox import SandboxedEnvironment
 
+from preservation import paths
 from preservation.errors import UsageError
 from preservation.report.model import Report
 from preservation.units import human_bytes
@@ -75,6 +77,16 @@ def short_hash(value: str | None, n: int = 12) -> str:
     return "" if not value else value[:n]
 
 
+def _shown(value: Any) -> Any:
+    """Every value a template prints: control and bidirectional-override characters (a file
+    name's) shown as escapes, never acted on (``photo\\u202egpj.exe`` must not read as
+    ``photoexe.jpg``). Newlines and tabs are kept (a letter's paragraphs hold them); markup
+    the templates made themselves is left alone."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return paths.visible(value)
+    return value
+
+
 def environment(templates_dir: str | os.PathLike[str] | None = None) -> jinja2.Environment:
     """The Jinja environment: the user's templates first, then the package's; autoescaping on."""
     loaders: list[jinja2.BaseLoader] = []
@@ -84,7 +96,8 @@ def environment(templates_dir: str | os.PathLike[str] | None = None) -> jinja2.E
         loaders.append(jinja2.FileSystemLoader(os.fspath(templates_dir)))
     loaders.append(jinja2.PackageLoader("preservation", "templates"))
     env = SandboxedEnvironment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
-                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                               finalize=_shown)
     env.filters.update(when=when, day=day, num=num, pct=pct, bytes=nbytes, short=short_hash)
     return env
 

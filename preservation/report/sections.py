@@ -366,6 +366,11 @@ def build_provenance(ctx: BuildContext) -> dict[str, Any]:
                      f"(#{newest['seq']}) had the fingerprint {newest['hash']}. Anyone holding the "
                      "catalog can check later that nothing recorded before it was altered "
                      "('preservation log verify').")
+    source = meta.get("compare")
+    if source:
+        plain.append(f"The loss audit was made from {source['file']} (SHA-256 {source['sha256']}), "
+                     f"a comparison of {source['reference']} with {source['other']}"
+                     + (f" written on {source['created'][:10]}." if source["created"] else "."))
     if chain.broken is not None:
         plain.append(f"Warning: the provenance log is broken at event #{chain.broken.seq}: "
                      f"{chain.broken.reason}.")
@@ -376,6 +381,7 @@ def build_provenance(ctx: BuildContext) -> dict[str, Any]:
         "plain": plain, "tool": meta["tool"], "version": meta["version"], "agent": meta["agent"],
         "command_line": meta["command_line"], "catalog": meta["catalog"],
         "generated": meta["generated"], "operator": meta["operator"], "newest_event": newest,
+        "compare": source,
         "chain": {"intact": chain.broken is None, "events": chain.events,
                   "first_break": None if chain.broken is None else {
                       "seq": chain.broken.seq, "reason": chain.broken.reason}},

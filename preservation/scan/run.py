@@ -25,12 +25,17 @@ from preservation.catalog.locations import add_location, get_location, location_
 from preservation.catalog.models import Location
 from preservation.errors import LocationError
 from preservation.progress import NoProgress, Progress
+from preservation.scan.distributed import ClusterError, DaskFingerprinter
 from preservation.scan.walk import walk
 from preservation.scan.workers import Fingerprinter, Item
 from preservation.vocabulary import EventOutcome, EventType
 
 ALGORITHMS = ("sha256", "sha512", "md5")
+# A chunk is what one worker task reads. Photos: 4 files (a short tail when the pool drains).
+# Tiny files: up to 128 per chunk, so that sending a task costs less than doing it.
 CHUNK_FILES = 4
+CHUNK_MIN_BYTES = 4 << 20
+CHUNK_MAX_FILES = 128
 CHUNK_BYTES = 64 << 20
 FLUSH_RESULTS = 256
 FLUSH_SECONDS = 2.0
@@ -42,9 +47,16 @@ class ScanOptions:
     rehash: bool = False
     algorithms: tuple[str, ...] = ("sha256",)
     operator: str | None = None
+    dask: str | None = None  # a Dask scheduler address, or local:N (preservation.scan.distributed)
 
     def effective_jobs(self) -> int:
         return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
+
+    def fingerprinter(self, root: bytes) -> Fingerprinter | DaskFingerprinter:
+        """Where files are fingerprinted: this machine's processes, or a Dask cluster."""
+        if self.dask:
+            return DaskFingerprinter(root, self.algorithms, self.dask)
+        return Fingerprinter(root, self.algorithms, self.effective_jobs())
 
 
 @dataclass
@@ -178,7 +190,7 @@ def scan_location(catalog: Catalog, loc: Location, options: ScanOptions,
     result = LocationScan(loc.name, loc.root)
     root = loc.root_bytes
     opts = {"jobs": options.effective_jobs(), "rehash": options.rehash,
-            "algorithms": list(options.algorithms)}
+            "algorithms": list(options.algorithms), "dask": options.dask}
     run_id, stale = scanstore.start_run(catalog, "scan", loc, operator=options.operator, options=opts)
     if stale:
         progress.note(f"{loc.name}: an earlier scan was interrupted; finishing its work.")
@@ -196,7 +208,7 @@ def scan_location(catalog: Catalog, loc: Location, options: ScanOptions,
     unlisted: list[bytes] = []
     aborted = False
     try:
-        with Fingerprinter(root, options.algorithms, options.effective_jobs()) as fpr:
+        with options.fingerprinter(root) as fpr:
             chunk: list[Item] = []
             chunk_known: list[tuple[scanstore.KnownFile | None, int]] = []
             chunk_bytes = 0
@@ -234,7 +246,8 @@ def scan_location(catalog: Catalog, loc: Location, options: ScanOptions,
                     chunk.append(Item(rel, e.size, e.mtime_ns))
                     chunk_known.append((k, e.inode))
                     chunk_bytes += e.size
-                    if len(chunk) >= CHUNK_FILES or chunk_bytes >= CHUNK_BYTES:
+                    if (len(chunk) >= CHUNK_FILES and chunk_bytes >= CHUNK_MIN_BYTES) \
+                            or len(chunk) >= CHUNK_MAX_FILES or chunk_bytes >= CHUNK_BYTES:
                         for done in fpr.submit(chunk_known, chunk):
                             st.take(*done)
                         chunk, chunk_known, chunk_bytes = [], [], 0
@@ -249,9 +262,10 @@ def scan_location(catalog: Catalog, loc: Location, options: ScanOptions,
             for done in fpr.drain():
                 st.take(*done)
         st.flush(force=True)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, ClusterError) as exc:
         st.flush(force=True)
-        result.status, result.message = "interrupted", "Interrupted; what was recorded is kept."
+        result.status, result.message = "interrupted", (
+            exc.message if isinstance(exc, ClusterError) else "Interrupted; what was recorded is kept.")
         _finish(catalog, loc, run_id, result, options, started)
         raise
     finally:

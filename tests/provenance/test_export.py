@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -17,6 +16,7 @@ from preservation.provenance.chain import verify_records
 from preservation.provenance.premis import xml_text
 from preservation.vocabulary import EventType
 from tests.conftest import PHOTOS, validate
+from tests.postgres.database import drop_append_only, scalar, sql
 
 SHA256SUM = shutil.which("sha256sum")
 needs_sha256sum = pytest.mark.skipif(SHA256SUM is None, reason="GNU sha256sum is not installed")
@@ -140,7 +140,7 @@ def check_structure(el: ET.Element) -> None:
             check_structure(c)
 
 
-def test_premis_is_well_formed_and_structured(run, odd: bytes, catalog_path: Path) -> None:
+def test_premis_is_well_formed_and_structured(run, odd: bytes, catalog_path: str) -> None:
     write(odd, b"amp & <angle> \x01ctl.txt", b"xml-hostile name")
     run("scan", "Odd", "-q", "-j", "1")
     write(odd, b"photo.jpg", b"changed")  # a fixity failure event to link
@@ -171,7 +171,7 @@ def test_premis_is_well_formed_and_structured(run, odd: bytes, catalog_path: Pat
     assert "Odd/amp & <angle> \\x01ctl.txt" in names  # escaped by the tool, not lost
     assert "Odd/new\nline.jpg" in names and "Odd/carriage\\x0dreturn.txt" in names
     # events: every one, with PREMIS event types from the vocabulary, linked to agents listed
-    n_events = sqlite3.connect(catalog_path).execute("select count(*) from events").fetchone()[0]
+    n_events = scalar(catalog_path, "select count(*) from events")
     events = root.findall(f"{NS}event")
     assert len(events) == n_events
     assert {e.findtext(f"{NS}eventType") for e in events} <= {t.value for t in EventType}
@@ -236,7 +236,7 @@ def test_json_export_is_the_whole_catalog(run, make_tree, catalog_path) -> None:
     assert len(data["files"]) == 5
     assert len(data["contents"]) == 4  # copy-of-first shares its content
     assert any(c["perceptual_hashes"] for c in data["contents"])
-    n = sqlite3.connect(catalog_path).execute("select count(*) from events").fetchone()[0]
+    n = scalar(catalog_path, "select count(*) from events")
     assert len(data["events"]) == n and data["chain"]["events"] == n
     assert data["chain"]["intact"] and data["chain"]["newest"]["hash"] == data["events"][-1]["hash"]
     assert verify_records(data["events"]) == (n, None)  # re-checkable by anyone from the export
@@ -245,12 +245,9 @@ def test_json_export_is_the_whole_catalog(run, make_tree, catalog_path) -> None:
 def test_json_export_of_a_tampered_log_keeps_every_event_and_says_where(run, make_tree,
                                                                       catalog_path) -> None:
     run("scan", str(make_tree()), "-q", "-j", "1")
-    con = sqlite3.connect(catalog_path)
-    con.execute("drop trigger events_no_update")
-    con.execute("update events set outcome = 'success', detail = '{}' where seq = 2")
-    con.commit()
-    n = con.execute("select count(*) from events").fetchone()[0]
-    con.close()
+    sql(catalog_path, *drop_append_only(catalog_path),
+        "update events set outcome = 'success', detail = '{}' where seq = 2")
+    n = scalar(catalog_path, "select count(*) from events")
     data = json.loads(run("export", "--format", "json").stdout)
     validate("export", data)
     assert len(data["events"]) == n

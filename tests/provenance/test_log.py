@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import validate
+from tests.postgres.database import drop_append_only, engine_for, scalar, sql
 
 
 @pytest.fixture
@@ -18,18 +20,15 @@ def scanned(run, make_tree) -> Path:
     return tree
 
 
-def tamper(catalog_path: Path, *sql: str) -> None:
-    """What someone with write access to the catalog file could do."""
-    con = sqlite3.connect(catalog_path)
-    for stmt in sql:
-        con.execute(stmt)
-    con.commit()
-    con.close()
+def tamper(catalog_path: str, *statements: str) -> None:
+    """What someone with the catalog owner's rights could do: drop the append-only triggers,
+    then rewrite the log."""
+    sql(catalog_path, *drop_append_only(catalog_path), *statements)
 
 
 def test_intact_log(run, scanned, catalog_path) -> None:
     res = run("log", "verify")
-    n = sqlite3.connect(catalog_path).execute("select count(*) from events").fetchone()[0]
+    n = scalar(catalog_path, "select count(*) from events")
     assert f"Event log intact: {n} events." in res.stdout
     data = run.json("log", "verify")
     validate("log-verify", data)
@@ -37,8 +36,7 @@ def test_intact_log(run, scanned, catalog_path) -> None:
 
 
 def test_an_altered_event_is_named(run, scanned, catalog_path) -> None:
-    tamper(catalog_path, "drop trigger events_no_update",
-           "update events set operator = 'Mallory' where seq = 3")
+    tamper(catalog_path, "update events set operator = 'Mallory' where seq = 3")
     res = run("log", "verify", expect=1)
     assert "BROKEN at event #3" in res.stdout and "altered" in res.stdout
     data = run.json("log", "verify", expect=1)
@@ -47,8 +45,7 @@ def test_an_altered_event_is_named(run, scanned, catalog_path) -> None:
 
 
 def test_a_removed_event_is_named(run, scanned, catalog_path) -> None:
-    tamper(catalog_path, "drop trigger events_no_delete", "drop trigger event_objects_no_delete",
-           "delete from event_objects where event_id = (select id from events where seq = 2)",
+    tamper(catalog_path, "delete from event_objects where event_id = (select id from events where seq = 2)",
            "delete from events where seq = 2")
     assert "BROKEN at event #3" in run("log", "verify", expect=1).stdout
 
@@ -56,14 +53,16 @@ def test_a_removed_event_is_named(run, scanned, catalog_path) -> None:
 def test_the_database_still_refuses_to_rewrite_history(run, scanned, catalog_path) -> None:
     """After every migration (0002 adds an index) and a verify, the triggers are in place."""
     run("verify", "-j", "1")
-    con = sqlite3.connect(catalog_path)
+    n = scalar(catalog_path, "select count(*) from events")
+    eng = engine_for(catalog_path)
     try:
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            con.execute("update events set outcome = 'success'")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            con.execute("delete from events")
+        for stmt in ("update events set outcome = 'success'", "delete from events"):
+            with pytest.raises(DBAPIError, match="append-only"), eng.begin() as conn:
+                conn.execute(text(stmt))
     finally:
-        con.close()
+        eng.dispose()
+    assert scalar(catalog_path, "select count(*) from events") == n
+    assert "Event log intact" in run("log", "verify").stdout
 
 
 def test_history_of_a_file_by_path_and_by_its_bytes(run, scanned, make_tree, tmp_path) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from preservation.analyse.lookalikes.diffimage import heat_map
 from preservation.analyse.lookalikes.evidence import Difference, Evidence, Geometry
 from preservation.catalog.engine import open_catalog
 from preservation.report import ReportOptions, write_report
-from preservation.report.lookalikes import difference_image
 from preservation.report.model import BuildContext, Section
 from preservation.report.sections import SECTIONS
 from tests.report.conftest import Family
@@ -55,23 +55,52 @@ def _pair() -> tuple[Image.Image, Image.Image]:
     return base, edited
 
 
-def test_difference_map_darkens_only_what_changed() -> None:
-    from preservation.catalog.reportstore import ContentInfo
-
-    a, b = _pair()
-    ev = Evidence(decoded=True, geometry=Geometry(relation="same-frame", match=0.99),
+def _evidence(relation: str = "same-frame") -> Evidence:
+    ev = Evidence(decoded=True, geometry=Geometry(relation=relation, match=0.99),
                   difference=Difference(regions=[{"x": 200, "y": 20, "width": 60, "height": 60}]))
     ev.a.width, ev.a.height = 320, 240
-    info = ContentInfo(1, "a" * 64, 1, "jpeg", None, 320, 240, "RGB", 1, False, None, None, None, {},
-                       None, [], None, [])
-    im = np.asarray(difference_image(a, b, ev, info), dtype=np.float32)
+    return ev
+
+
+def test_difference_map_darkens_only_what_changed() -> None:
+    a, b = _pair()
+    ev = _evidence()
+    im = np.asarray(heat_map(a, b, ev, grey=True), dtype=np.float32)
     assert im.shape == (240, 320)
     assert im[30:70, 210:250].mean() < 120  # the changed square is dark
     assert im[150:230, 20:180].mean() > 195  # the rest is (faint) white
-    same = np.asarray(difference_image(a, a.copy(), ev, info), dtype=np.float32)
+    same = np.asarray(heat_map(a, a.copy(), ev, grey=True), dtype=np.float32)
     assert same[150:230, 20:180].mean() > 195
     # a half-size copy is compared at its own size: not "different everywhere"
     half = a.resize((160, 120), Image.Resampling.LANCZOS)
-    ev.geometry.relation = "resized"
-    small = np.asarray(difference_image(a, half, ev, info), dtype=np.float32)
+    small = np.asarray(heat_map(a, half, _evidence("resized"), grey=True), dtype=np.float32)
+    assert small.shape == (120, 160)
     assert small.mean() > 185
+
+
+def test_difference_map_shows_a_change_of_colour_at_equal_brightness() -> None:
+    """White balance or black and white: the brightness is the same, the picture is not."""
+    rng = np.random.default_rng(4)
+    arr = rng.integers(70, 180, (240, 320, 3)).astype(np.float32)
+    a = Image.fromarray(arr.astype(np.uint8))
+    grey = arr @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    mixed = arr.copy()
+    mixed[:, 160:] = grey[:, 160:, None]  # the right half turned black and white
+    b = Image.fromarray(np.clip(np.rint(mixed), 0, 255).astype(np.uint8))
+    ev = _evidence()
+    ev.difference = Difference()
+    im = np.asarray(heat_map(a, b, ev, grey=True), dtype=np.float32)
+    assert im[:, 175:].mean() < 150  # the grey half differs
+    assert im[:, :145].mean() > 195  # the untouched half does not
+
+
+def test_the_screen_map_is_the_same_map_in_colour() -> None:
+    a, b = _pair()
+    ev = _evidence()
+    colour = np.asarray(heat_map(a, b, ev), dtype=np.float32)
+    grey = np.asarray(heat_map(a, b, ev, grey=True), dtype=np.float32)
+    assert colour.shape == (*grey.shape, 3)
+    square, rest = (slice(30, 70), slice(210, 250)), (slice(150, 230), slice(20, 180))
+    assert colour[square][..., 0].mean() > 200 and colour[square][..., 2].mean() < 60  # red: different
+    spread = colour[rest].max(axis=2) - colour[rest].min(axis=2)
+    assert spread.mean() < 3  # unchanged: a's picture in grey, no colour

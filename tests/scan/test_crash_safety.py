@@ -2,91 +2,49 @@
 
 from __future__ import annotations
 
-import signal
+import json
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from tests.conftest import PHOTOS
+from tests.helpers.processes import count, distinct_photos, integrity_ok, kill_when, run_cli, start_cli
 from tests.scan.test_scan import chain_ok
-
-
-def _many_files(root: Path, n: int) -> None:
-    """n distinct JPEG-like files (a real photo with a unique tail)."""
-    root.mkdir(parents=True)
-    base = sorted(PHOTOS.glob("*.jpg"))
-    for i in range(n):
-        sub = root / f"batch{i // 50:02d}"
-        sub.mkdir(exist_ok=True)
-        data = base[i % len(base)].read_bytes() + i.to_bytes(4, "big")
-        (sub / f"IMG_{i:05d}.jpg").write_bytes(data)
-
-
-def _cli(catalog: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "preservation", "--catalog", str(catalog), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def _count(catalog: Path, sql: str) -> int:
-    try:
-        con = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=30)
-        try:
-            return con.execute(sql).fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.OperationalError:
-        return 0
 
 
 def test_sigkill_mid_scan_then_rescan_finishes_without_redoing(tmp_path: Path) -> None:
     n = 400
     tree = tmp_path / "photos"
-    _many_files(tree, n)
+    distinct_photos(tree, n)
     catalog = tmp_path / "c.sqlite"
-    proc = _cli(catalog, "scan", str(tree), "-j", "1", "-q")
-    deadline = time.monotonic() + 120
-    done = 0
-    while time.monotonic() < deadline:
-        done = _count(catalog, "select count(*) from files where content_id is not null")
-        if done >= 40 or proc.poll() is not None:
-            break
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc = start_cli(catalog, "scan", str(tree), "-j", "1", "-q")
+    done = kill_when(proc, catalog, "select count(*) from files where content_id is not null", 40)
     assert 0 < done < n, f"the kill did not land mid-scan (done={done})"
+    assert integrity_ok(catalog)
     con = sqlite3.connect(catalog)
-    assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
     # every recorded file row is complete: hashed rows point at a content row
     assert con.execute("select count(*) from files f left join contents c on f.content_id=c.id "
                        "where f.content_id is not null and c.id is null").fetchone()[0] == 0
     recorded = con.execute("select count(*) from files where content_id is not null").fetchone()[0]
     con.close()
     assert chain_ok(catalog)[1] is None
-    out = subprocess.run([sys.executable, "-m", "preservation", "--catalog", str(catalog),
-                          "scan", str(tree), "-j", "1", "--json"], capture_output=True, text=True)
+    out = run_cli(catalog, "scan", str(tree), "-j", "1", "--json")
     assert out.returncode == 0, out.stderr
-    import json
-
     loc = json.loads(out.stdout)["locations"][0]
     assert loc["files"] == n
     assert loc["unchanged"] >= recorded  # completed files were not redone
     assert loc["hashed"] == n - loc["unchanged"]
-    assert _count(catalog, "select count(*) from files where content_id is not null") == n
-    assert _count(catalog, "select count(*) from runs where status='interrupted'") == 1
+    assert count(catalog, "select count(*) from files where content_id is not null") == n
+    assert count(catalog, "select count(*) from runs where status='interrupted'") == 1
     assert chain_ok(catalog)[1] is None
 
 
 def test_two_scans_and_a_reader_at_once(tmp_path: Path) -> None:
     tree = tmp_path / "photos"
-    _many_files(tree, 150)
+    distinct_photos(tree, 150)
     catalog = tmp_path / "c.sqlite"
-    subprocess.run([sys.executable, "-m", "preservation", "--catalog", str(catalog),
-                    "location", "add", "P", str(tree)], check=True, capture_output=True)
-    a = _cli(catalog, "scan", "P", "-j", "1", "-q")
-    b = _cli(catalog, "scan", "P", "-j", "1", "-q", "--rehash")
-    reader = _cli(catalog, "files", "--json")
+    assert run_cli(catalog, "location", "add", "P", str(tree)).returncode == 0
+    a = start_cli(catalog, "scan", "P", "-j", "1", "-q")
+    b = start_cli(catalog, "scan", "P", "-j", "1", "-q", "--rehash")
+    reader = start_cli(catalog, "files", "--json")
     outs = [p.communicate(timeout=300) for p in (a, b, reader)]
     assert a.returncode == 0, outs[0][1]
     assert b.returncode == 0, outs[1][1]

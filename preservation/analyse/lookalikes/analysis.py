@@ -37,7 +37,7 @@ from .groups import Rank, UnionFind, order_by_rank, rank_contents
 from .pair import PairResult, judge
 from .search import HASHES, SearchStats, informative, pairs_within
 
-#: Default Hamming distance (of 64 bits) for candidates. See docs/lookalikes.md for the choice.
+#: Default Hamming distance (of 64 bits) for candidates. See docs/concepts/perceptual-hashing.md for the choice.
 DEFAULT_THRESHOLD = 12
 #: How many of the hashes must agree (be within the threshold) to keep a nominated pair.
 AGREEING_HASHES = 2

@@ -3,7 +3,8 @@
 Layout (a PNG, default width ~1600 px): ``a`` on the left and ``b`` on the right at one common
 height; under them the heat map (``a``'s picture in grey with the difference in colour, the
 regions of change outlined); under that the verdict, the sentence and the key evidence as
-text. Reports and evidence packages embed it (:func:`diff_png` returns the image).
+text. Evidence packages embed it (:func:`diff_png` returns the image); printed reports lay the
+two pictures out themselves and draw their map with the same :func:`heat_map`, in grey.
 """
 
 from __future__ import annotations
@@ -37,52 +38,103 @@ def _fit(im: Image.Image, width: int, height: int) -> Image.Image:
                      Image.Resampling.LANCZOS)
 
 
-def _heat(a: Image.Image, b: Image.Image, ev: Evidence, size: tuple[int, int]) -> Image.Image:
-    """a's picture in grey, the difference to b in colour (blue low, red high), changes boxed."""
-    w, h = size
-    ga = imaging.to_array(imaging.rgb8(a).resize((w, h), Image.Resampling.LANCZOS))
-    gb = imaging.to_array(imaging.rgb8(b).resize((w, h), Image.Resampling.LANCZOS))
-    diff = np.abs(ga - gb).max(axis=2)
+#: Differences up to this many levels (of 255) are compression noise: drawn as "the same".
+NOISE_LEVEL = 6.0
+#: Weight of a change of colour (at equal brightness: white balance, black and white) against a
+#: change of brightness; below 1 so that the colour noise of re-compression stays below the floor.
+CHROMA_WEIGHT = 0.75
+
+_TRANSPOSE = {
+    "rotate-90": Image.Transpose.ROTATE_90, "rotate-180": Image.Transpose.ROTATE_180,
+    "rotate-270": Image.Transpose.ROTATE_270, "mirror": Image.Transpose.FLIP_LEFT_RIGHT,
+    "flip": Image.Transpose.FLIP_TOP_BOTTOM, "transpose": Image.Transpose.TRANSPOSE,
+    "transverse": Image.Transpose.TRANSVERSE,
+}
+
+
+def _on_one_frame(a: Image.Image, b: Image.Image, ev: Evidence) -> tuple[Any, Any, float, float, float]:
+    """a and b as two arrays of one size, b placed on a as the evidence's geometry says (turned
+    or mirrored, the shared part of a crop, shifted, at the smaller one's scale), and the mapping
+    from a's full-resolution pixels to the arrays' (scale ``k``, then minus ``(ox, oy)``)."""
+    g = ev.geometry
+    if g.transform in _TRANSPOSE:
+        b = b.transpose(_TRANSPOSE[g.transform])
+    k = a.width / max(1, ev.a.width or a.width)  # a's working pixels per full-resolution pixel
+    box_a = (0.0, 0.0, float(a.width), float(a.height))  # the parts that show the same scene
+    box_b = (0.0, 0.0, float(b.width), float(b.height))
+    c = g.crop if g.relation == "cropped" else None
+    if c and c.get("of") == "a":  # b shows part of a
+        box_a = (c["x"] * k, c["y"] * k, (c["x"] + c["width"]) * k, (c["y"] + c["height"]) * k)
+    elif c:  # a shows part of b
+        full_b = ev.b.width or b.width
+        if g.transform in ("rotate-90", "rotate-270", "transpose", "transverse"):
+            full_b = ev.b.height or b.width
+        kb = b.width / max(1, full_b)  # b's working pixels per full-resolution pixel of b
+        box_b = (c["x"] * kb, c["y"] * kb, (c["x"] + c["width"]) * kb, (c["y"] + c["height"]) * kb)
+    wa, ha = box_a[2] - box_a[0], box_a[3] - box_a[1]
+    wb = box_b[2] - box_b[0]
+    s = min(1.0, wb / wa) if wa > 0 else 1.0  # compared at the smaller one's scale
+    size = (max(1, round(wa * s)), max(1, round(ha * s)))
+    # resampled from sub-pixel boxes, so that a crop's rounding does not outline every edge
+    fa = imaging.to_array(imaging.rgb8(a).resize(size, Image.Resampling.BOX, box=box_a))
+    fb = imaging.to_array(imaging.rgb8(b).resize(
+        size, Image.Resampling.BOX if wb >= size[0] else Image.Resampling.BILINEAR, box=box_b))
+    s = size[0] / wa if wa > 0 else 1.0
+    k, ox, oy = k * s, box_a[0] * s, box_a[1] * s
+    if g.relation == "shifted" and g.shift:
+        dx, dy = round(g.shift[0] * k), round(g.shift[1] * k)
+        h, w = fa.shape[:2]
+        if abs(dx) < w // 2 and abs(dy) < h // 2:
+            xa0, ya0, xb0, yb0 = max(0, -dx), max(0, -dy), max(0, dx), max(0, dy)
+            ww, hh = w - abs(dx), h - abs(dy)
+            fa, fb = fa[ya0:ya0 + hh, xa0:xa0 + ww], fb[yb0:yb0 + hh, xb0:xb0 + ww]
+            ox, oy = ox + xa0, oy + ya0
+    return fa, fb, k, ox, oy
+
+
+def heat_map(a: Image.Image, b: Image.Image, ev: Evidence, *, grey: bool = False) -> Image.Image:
+    """Where ``b`` differs from ``a``, drawn over a faint copy of ``a``; the regions of change the
+    evidence measured are boxed. The one heat map: :func:`diff_png` and the printed reports use it.
+
+    ``a`` and ``b`` are the two pictures upright, at any working size (the evidence's geometry is
+    in full-resolution pixels); the map has the size of the part of ``a`` they share (or of the
+    smaller picture). Differences within compression noise count as none. ``grey=False``: ``a`` in
+    grey, the difference in colour (blue a little, red a lot), boxes in magenta, for a screen;
+    ``grey=True``: white where the two agree, darker the more they differ, boxes in black, so
+    that it prints on any printer.
+    """
     from scipy import ndimage
 
-    diff = ndimage.gaussian_filter(diff, 1.0)
-    level = np.clip(diff / 64.0, 0, 1)
-    grey = imaging.luminance(ga)[..., None] * 0.55 + 255 * 0.2
-    colour = np.stack([255 * np.clip(2 * level, 0, 1), 255 * np.clip(2 - 2 * level, 0, 1) * level,
-                       255 * (1 - level)], axis=2)
-    alpha = np.clip(level * 1.5, 0, 0.85)[..., None]
-    out = Image.fromarray(np.clip(grey * (1 - alpha) + colour * alpha, 0, 255).astype(np.uint8))
-    draw = ImageDraw.Draw(out)
-    d = ev.difference
-    if d is not None and ev.a.width:
-        k = w / ev.a.width
-        for r in d.regions:
-            x0, y0 = r["x"] * k, r["y"] * k
-            draw.rectangle((x0 - 2, y0 - 2, x0 + r["width"] * k + 2, y0 + r["height"] * k + 2),
-                           outline=(255, 0, 160), width=3)
+    fa, fb, k, ox, oy = _on_one_frame(a, b, ev)
+    la = imaging.luminance(fa)
+    d = fb - fa
+    dl = imaging.luminance(d)  # the change of brightness (luminance is linear)
+    chroma = np.maximum(np.maximum(np.abs(d[..., 0] - dl), np.abs(d[..., 1] - dl)), np.abs(d[..., 2] - dl))
+    diff = ndimage.gaussian_filter(np.maximum(np.abs(dl), CHROMA_WEIGHT * chroma), 1.0)
+    level = np.clip((diff - NOISE_LEVEL) / 40.0, 0.0, 1.0)
+    np.power(level, 0.7, out=level)
+    if grey:
+        out = Image.fromarray(np.clip((200.0 + la * (45.0 / 255.0)) * (1.0 - level), 0, 255)
+                              .astype(np.uint8), "L")
+        box: Any = 0
+    else:
+        base = la[..., None] * 0.55 + 255 * 0.2
+        colour = np.stack([255 * np.clip(2 * level, 0, 1), 255 * np.clip(2 - 2 * level, 0, 1) * level,
+                           255 * (1 - level)], axis=2)
+        alpha = np.clip(level * 1.5, 0, 0.85)[..., None]
+        out = Image.fromarray(np.clip(base * (1 - alpha) + colour * alpha, 0, 255).astype(np.uint8))
+        box = (255, 0, 160)
+    if ev.difference is not None and ev.difference.regions:
+        draw = ImageDraw.Draw(out)
+        pad, width = (2, 2) if grey else (2, 3)
+        for r in ev.difference.regions[:5]:
+            x0, y0 = r["x"] * k - ox, r["y"] * k - oy
+            x1, y1 = x0 + r["width"] * k, y0 + r["height"] * k
+            if x1 < 0 or y1 < 0 or x0 > out.width or y0 > out.height:
+                continue
+            draw.rectangle((max(0, x0 - pad), max(0, y0 - pad), min(out.width - 1, x1 + pad),
+                            min(out.height - 1, y1 + pad)), outline=box, width=width)
     return out
-
-
-def _aligned_b(b: Image.Image, ev: Evidence, a_size: tuple[int, int]) -> Image.Image:
-    """b brought onto a's frame where the geometry allows (crop of a, or a resize)."""
-    g = ev.geometry
-    if g.transform != "none":
-        ops = {"rotate-90": Image.Transpose.ROTATE_90, "rotate-180": Image.Transpose.ROTATE_180,
-               "rotate-270": Image.Transpose.ROTATE_270, "mirror": Image.Transpose.FLIP_LEFT_RIGHT,
-               "flip": Image.Transpose.FLIP_TOP_BOTTOM, "transpose": Image.Transpose.TRANSPOSE,
-               "transverse": Image.Transpose.TRANSVERSE}
-        if g.transform in ops:
-            b = b.transpose(ops[g.transform])
-    if g.relation == "cropped" and g.crop and g.crop.get("of") == "a" and ev.a.width:
-        # paste b where it sits in a's frame, on a neutral background
-        k = a_size[0] / ev.a.width
-        canvas = Image.new("RGB", a_size, (128, 128, 128))
-        c = g.crop
-        piece = imaging.rgb8(b).resize((max(1, round(c["width"] * k)), max(1, round(c["height"] * k))),
-                                       Image.Resampling.LANCZOS)
-        canvas.paste(piece, (round(c["x"] * k), round(c["y"] * k)))
-        return canvas
-    return b
 
 
 def _facts(res: PairResult, name_a: str, name_b: str) -> list[str]:
@@ -144,13 +196,15 @@ def _wrap(text: str, font: Any, width: int, draw: ImageDraw.ImageDraw) -> list[s
 
 
 def diff_png(path_a: str | bytes | os.PathLike[str], path_b: str | bytes | os.PathLike[str],
-             result: PairResult | None = None) -> tuple[Image.Image, PairResult]:
-    """The difference picture for two files (compares them unless ``result`` is given)."""
+             result: PairResult | None = None, *,
+             names: tuple[str, str] | None = None) -> tuple[Image.Image, PairResult]:
+    """The difference picture for two files (compares them unless ``result`` is given).
+    ``names``: how to name the files in the picture (default: their paths)."""
     from .pixels import LoadError, load
 
     res = result if result is not None else compare_files(path_a, path_b)
     ev = res.evidence
-    name_a, name_b = os.fsdecode(path_a), os.fsdecode(path_b)
+    name_a, name_b = names or (os.fsdecode(path_a), os.fsdecode(path_b))
     ia: Image.Image | None
     ib: Image.Image | None
     try:
@@ -170,8 +224,7 @@ def diff_png(path_a: str | bytes | os.PathLike[str], path_b: str | bytes | os.Pa
     if ia is not None and ib is not None:
         pa = _fit(imaging.rgb8(ia), PANEL, height)
         pb = _fit(imaging.rgb8(ib), PANEL, height)
-        heat_src_b = _aligned_b(ib, ev, ia.size)
-        heat = _heat(ia, heat_src_b, ev, pa.size)
+        heat = _fit(heat_map(pa, pb, ev), *pa.size)
         pictures_h = MARGIN + max(pa.height, pb.height) + 30 + MARGIN + heat.height + 30
     canvas = Image.new("RGB", (width, pictures_h + text_h + MARGIN), BACKGROUND)
     draw = ImageDraw.Draw(canvas)
@@ -183,7 +236,7 @@ def diff_png(path_a: str | bytes | os.PathLike[str], path_b: str | bytes | os.Pa
         canvas.paste(pa, (MARGIN + (PANEL - pa.width) // 2, y))
         canvas.paste(pb, (2 * MARGIN + PANEL + (PANEL - pb.width) // 2, y))
         y += max(pa.height, pb.height) + MARGIN
-        draw.text((MARGIN, y), "Where they differ (blue: alike, red: different; boxes: changed areas)",
+        draw.text((MARGIN, y), "Where they differ (grey: the same; blue to red: more and more different; boxes: changed areas)",
                   fill=TEXT, font=title_font)
         y += 30
         canvas.paste(heat, (MARGIN + (PANEL - heat.width) // 2, y))
