@@ -218,19 +218,53 @@ def upsert_contents(s: Session, fps: Sequence[Fingerprint], when: datetime) -> d
             if (extra.get("sha512") and not sha512) or (extra.get("md5") and not md5):
                 s.execute(update(Content).where(Content.id == cid).values(
                     sha512=sha512 or extra.get("sha512"), md5=md5 or extra.get("md5")))
+    _refresh_hashes(s, {ids[fp.digests["sha256"]]: fp for fp in fps
+                        if fp.hashes and fp.digests["sha256"] in ids})
     for fp in fps:
         sha = fp.digests["sha256"]
         if sha in ids:
             continue
         c = Content(**_content_values(fp, when))
-        c.hashes = [PerceptualHash(algorithm=h.algorithm, value=h.value, bits=h.bits,
-                                   params=h.params, library=h.library,
-                                   params_key=json.dumps(h.params, sort_keys=True)[:200])
-                    for h in fp.hashes]
+        c.hashes = [_hash_row(h) for h in fp.hashes]
         s.add(c)
         s.flush()
         ids[sha] = c.id
     return ids
+
+
+def _hash_row(h: Any) -> PerceptualHash:
+    return PerceptualHash(algorithm=h.algorithm, value=h.value, bits=h.bits, params=h.params,
+                          library=h.library, params_key=json.dumps(h.params, sort_keys=True)[:200])
+
+
+def _refresh_hashes(s: Session, by_content: dict[int, Fingerprint]) -> None:
+    """Perceptual hashes of contents already catalogued, from a fresh fingerprint of them.
+
+    A hash this version computes that the row lacks (a new algorithm or parameters) is added;
+    one computed by another library version is replaced. Otherwise, after an upgrade, old and
+    new pictures would sit in different hash families and never be compared, even after
+    ``scan --rehash``.
+    """
+    if not by_content:
+        return
+    have: dict[tuple[int, str, str], tuple[int, str]] = {}
+    cids = sorted(by_content)
+    for i in range(0, len(cids), 500):
+        for hid, cid, alg, pkey, lib in s.execute(select(
+                PerceptualHash.id, PerceptualHash.content_id, PerceptualHash.algorithm,
+                PerceptualHash.params_key, PerceptualHash.library).where(
+                PerceptualHash.content_id.in_(cids[i:i + 500]))):
+            have[(cid, alg, pkey)] = (hid, lib)
+    for cid, fp in by_content.items():
+        for h in fp.hashes:
+            row = _hash_row(h)
+            known = have.get((cid, row.algorithm, row.params_key))
+            if known is None:
+                row.content_id = cid
+                s.add(row)
+            elif known[1] != row.library:
+                s.execute(update(PerceptualHash).where(PerceptualHash.id == known[0]).values(
+                    value=row.value, bits=row.bits, library=row.library))
 
 
 def record_results(s: Session, location: Location, run_id: int, results: Sequence[Result],

@@ -18,8 +18,7 @@ from preservation import agent
 from preservation.analyse.lookalikes import diff_png
 from preservation.report.assets import AssetStore, encode_jpeg, fit
 from preservation.report.glossary import VERDICT_LABELS
-from preservation.report.lookalike_view import FIELD_LABELS
-from preservation.report.lookalike_view import _value as field_value
+from preservation.report.lookalike_view import FIELD_LABELS, field_value
 from preservation.report.model import Report, Section
 
 DIFFERENCES = "evidence/differences"

@@ -47,7 +47,8 @@ def is_gps(key: str) -> bool:
     return key.upper().startswith("GPS")
 
 
-def _value(key: str, v: Any, show_gps: bool) -> str | None:
+def field_value(key: str, v: Any, show_gps: bool) -> str | None:
+    """One EXIF value as printed in reports and evidence packages (GPS only with show_gps)."""
     if v is None or v == "":
         return None
     if is_gps(key) and not show_gps:
@@ -64,7 +65,7 @@ def file_view(c: ContentInfo, shown: tuple[str, str] | None, pictures: Pictures 
     lat, lon = c.exif.get("GPSLatitude"), c.exif.get("GPSLongitude")
     gps = None
     if lat is not None and lon is not None:
-        gps = f"{_value('GPSLatitude', lat, True)}, {_value('GPSLongitude', lon, True)}" if show_gps \
+        gps = f"{field_value('GPSLatitude', lat, True)}, {field_value('GPSLongitude', lon, True)}" if show_gps \
             else GPS_HIDDEN
     make, model = (c.camera_make or "").strip(), (c.camera_model or "").strip()
     camera = (model if make and model.lower().startswith(make.split()[0].lower())
@@ -94,7 +95,7 @@ def comparison_view(cmp: Comparison, shown: dict[str, tuple[str, str]], original
         "explanation": cmp.explanation, "guidance": VERDICT_GUIDANCE.get(verdict, VERDICT_GUIDANCE[Verdict.SIMILAR]),
         "distances": dict(ev.hash_distances),
         "differences": [{"field": key, "label": FIELD_LABELS.get(key, key),
-                         "a": _value(key, pair.get("a"), show_gps), "b": _value(key, pair.get("b"), show_gps)}
+                         "a": field_value(key, pair.get("a"), show_gps), "b": field_value(key, pair.get("b"), show_gps)}
                         for key, pair in md.differences.items()],
         "lost_in_b": list(md.lost_in_b), "lost_in_a": list(md.lost_in_a),
         "seconds_apart": md.seconds_apart,

@@ -161,6 +161,29 @@ def test_rehash_reads_everything_again(run, make_tree) -> None:
     assert out["hashed"] == 5 and out["changed"] == 0
 
 
+def test_rehash_brings_perceptual_hashes_up_to_date(run, make_tree) -> None:
+    """A hash missing from a content row (a new algorithm), or one made by another library
+    version, is filled in by --rehash; without that, old and new pictures are never compared."""
+    tree = make_tree(photos=2)
+    run("scan", str(tree), "-j", "1")
+
+    def rows() -> dict[tuple[int, str], tuple[str, str]]:
+        with sqlite3.connect(run.catalog_path) as db:
+            return {(cid, alg): (value, lib) for cid, alg, value, lib in db.execute(
+                "SELECT content_id, algorithm, value, library FROM perceptual_hashes")}
+
+    before = rows()
+    assert {alg for _, alg in before} >= {"phash", "whash"}
+    with sqlite3.connect(run.catalog_path) as db:
+        db.execute("DELETE FROM perceptual_hashes WHERE algorithm = 'whash'")
+        db.execute("UPDATE perceptual_hashes SET library = 'ImageHash 0.1', value = '0000000000000000' "
+                   "WHERE algorithm = 'phash'")
+    run("scan", str(tree), "-j", "1")  # an ordinary rescan reads nothing: rows stay as they are
+    assert not any(alg == "whash" for _, alg in rows())
+    run("scan", str(tree), "-j", "1", "--rehash")
+    assert rows() == before
+
+
 def test_worker_processes_fingerprint_like_the_main_process(make_tree) -> None:
     """With jobs > 1 chunks go to worker processes, and give the same fingerprints."""
     from preservation.scan.workers import Fingerprinter, Item, fingerprint_chunk
