@@ -83,6 +83,7 @@ class CopyInfo:
     absolute_bytes: bytes
     first_seen: datetime | None
     mtime_ns: int
+    sync: bool = False  # a sync folder mirrors deletions and edits: the weaker copy to point to
 
 
 def location_ids(s: Session, location: str | None) -> list[int] | None:
@@ -166,17 +167,17 @@ def copies(s: Session, content_ids: Sequence[int], locs: Sequence[int] | None) -
     out: dict[int, list[CopyInfo]] = defaultdict(list)
     for chunk in _chunks(content_ids):
         q = (select(File.content_id, Location.name, Location.trust, Location.root_bytes,
-                    File.path, File.path_bytes, File.first_seen, File.mtime_ns)
+                    File.path, File.path_bytes, File.first_seen, File.mtime_ns, Location.sync)
              .join(Location, File.location_id == Location.id)
              .where(File.content_id.in_(chunk), File.state == FileState.PRESENT))
         if locs is not None:
             q = q.where(File.location_id.in_(list(locs)))
-        for cid, lname, trust, root, path, path_b, first_seen, mtime_ns in s.execute(q):
+        for cid, lname, trust, root, path, path_b, first_seen, mtime_ns, sync in s.execute(q):
             if cid is None:
                 continue
             full = paths.join(root, path_b)
             out[cid].append(CopyInfo(cid, lname, trust == "trusted", path, paths.printable(full),
-                                     full, first_seen, mtime_ns))
+                                     full, first_seen, mtime_ns, bool(sync)))
     for lst in out.values():
         lst.sort(key=lambda c: (c.location, c.path))
     return out

@@ -261,8 +261,9 @@ def _member(cp: store.CopyInfo, c: store.ContentInfo) -> Member:
 
 
 def _preferred(cps: list[store.CopyInfo]) -> list[store.CopyInfo]:
-    """Copies in the order they are read and shown: trusted locations, then first seen."""
-    return sorted(cps, key=lambda c: (not c.trusted, c.first_seen is None,
+    """Copies in the order they are read and shown: trusted locations that are not sync
+    folders, then first seen (within one session of scans, that is only scan order)."""
+    return sorted(cps, key=lambda c: (not c.trusted, c.sync, c.first_seen is None,
                                       c.first_seen or 0, c.location, c.path))
 
 
@@ -404,6 +405,8 @@ def _group(number: int, comp: list[int], infos: dict[int, store.ContentInfo],
         reasons = ["no sign favours another copy"]
     if len(where.get(best, [])) > 1:
         first = _preferred(where[best])[0]
-        reasons.append(f"this copy: {'a trusted location' if first.trusted else 'first listed'}, "
-                       f"{first.location}")
+        why = "first listed"
+        if first.trusted:
+            why = "a trusted location" + ("" if first.sync else ", not a sync folder")
+        reasons.append(f"this copy: {why}, {first.location}")
     return Group(number, key, original, reasons, originals, members, pairs)
