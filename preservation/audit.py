@@ -51,6 +51,8 @@ class AuditOptions:
     command_line: str | None = None  # for the report's own provenance
     threshold: int = DEFAULT_THRESHOLD
     max_age_days: float = DEFAULT_MAX_AGE_DAYS
+    # re-read only files verified before whose last check is older than this (None: all of them)
+    recheck_older_than_days: float | None = None
 
 
 @dataclass
@@ -228,7 +230,8 @@ def _verify_again(catalog: Catalog, loc: Location, options: AuditOptions,
     if not verified:
         return None
     report = verify(catalog, [loc.name], VerifyOptions(jobs=options.jobs, operator=options.operator,
-                                                       verified_only=True),
+                                                       verified_only=True,
+                                                       older_than_days=options.recheck_older_than_days),
                     _Labelled(progress, "Checking"))
     return report.locations[0]
 

@@ -65,13 +65,16 @@ def _display(quiet: bool) -> _OneBar | _Lines | None:
 @click.option("--collection", metavar="NAME", help="The collection's name, for the report's title.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (default: all cores).")
+@click.option("--recheck-older-than", "recheck_days", type=click.FloatRange(min=0), metavar="DAYS",
+              help="Re-read only the files verified before whose last check is older than DAYS "
+                   "(default: every file verified before; 1 makes a same-day re-run quick).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (schemas/audit.json).")
 @operator_option
 @pass_app
 def audit_cmd(app: AppContext, targets: tuple[str, ...], report_path: str | None, audience: str,
-              paper: str, collection: str | None, jobs: int, quiet: bool, as_json: bool,
-              operator: str | None) -> None:
+              paper: str, collection: str | None, jobs: int, recheck_days: float | None,
+              quiet: bool, as_json: bool, operator: str | None) -> None:
     """Audit drives or folders in one run: the walk-in command.
 
     For each PATH: register it as a location if it is not one (a registered location's name
@@ -86,6 +89,7 @@ def audit_cmd(app: AppContext, targets: tuple[str, ...], report_path: str | None
     """
     options = AuditOptions(jobs=jobs, operator=operator or default_operator(), report=report_path,
                            audience=audience, paper=paper, collection=collection,
+                           recheck_older_than_days=recheck_days,
                            command_line=" ".join([_command_line(click.get_current_context()),
                                                    *map(shlex.quote, targets)]))
     display = _display(quiet or as_json)

@@ -141,6 +141,13 @@ def test_only_files_verified_before_are_read_again(run: Run, drive: Path) -> Non
     assert loc["verify"]["checked"] == 6  # not the file the scan has just hashed
 
 
+def test_recheck_older_than_skips_files_checked_recently(run: Run, drive: Path) -> None:
+    audit(run, str(drive))
+    run("verify", "patron-drive")
+    assert only(audit(run, str(drive), "--recheck-older-than", "1"))["verify"]["checked"] == 0
+    assert only(audit(run, str(drive)))["verify"]["checked"] == 6  # the default: all of them
+
+
 def test_report_is_written_with_every_section(run: Run, drive: Path, tmp_path: Path) -> None:
     from pypdf import PdfReader
 
