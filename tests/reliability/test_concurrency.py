@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import time
 from pathlib import Path
 
 from tests.conftest import validate
@@ -29,6 +30,13 @@ def test_two_scans_and_a_verify_at_once(tmp_path: Path) -> None:
     # both re-read everything (--rehash), so that all three runs are long enough to overlap
     scan_a = start_cli(catalog, "scan", "P", "-j", "1", "--json", "--rehash")
     scan_b = start_cli(catalog, "scan", "P", "-j", "1", "--json", "--rehash")
+    # the verify is the shortest of the three: start it once both scans have begun their runs
+    # (a verify started with them could finish before their imports are done)
+    deadline = time.monotonic() + 120
+    while count(catalog, "select count(*) from runs where kind = 'scan' and finished_at is null") < 2:
+        assert time.monotonic() < deadline and scan_a.poll() is None and scan_b.poll() is None, \
+            "the two scans did not start together"
+        time.sleep(0.02)
     verify = start_cli(catalog, "verify", "-j", "1", "--json")
     (out_a, err_a), (out_b, err_b), (out_v, err_v) = (p.communicate(timeout=300)
                                                       for p in (scan_a, scan_b, verify))
