@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from preservation.catalog import lookalikestore as store
 from preservation.catalog.engine import Catalog
@@ -139,7 +140,49 @@ class LookalikeResult:
 class _Family:
     fam: store.HashFamily
     ok: np.ndarray  # informative values
-    lookup: dict[int, int]  # content id -> index
+
+
+def _unique_pairs(found_a: list[npt.NDArray[np.int64]], found_b: list[npt.NDArray[np.int64]]
+                  ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The distinct (a, b) pairs, sorted by a then b."""
+    if not found_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    a, b = np.concatenate(found_a), np.concatenate(found_b)
+    if a.size == 0:
+        return a, b
+    pairs = np.unique(np.stack([a, b], axis=1), axis=0)
+    return pairs[:, 0].copy(), pairs[:, 1].copy()
+
+
+def _rows(ids: npt.NDArray[np.int64], order: npt.NDArray[np.intp], c: npt.NDArray[np.int64]
+          ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """Where each content id of ``c`` sits in a family (its last row), and whether it is there."""
+    sorted_ids = ids[order]
+    pos = np.clip(np.searchsorted(sorted_ids, c, side="right") - 1, 0, None)
+    return order[pos], sorted_ids[pos] == c
+
+
+def _pair_distances(fams: Sequence[_Family], ca: npt.NDArray[np.int64], cb: npt.NDArray[np.int64]
+                    ) -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]]:
+    """Per algorithm: the Hamming distance of each pair (the smallest over that algorithm's
+    families) and whether any family has an informative value for both contents."""
+    out: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]] = {}
+    for fm in fams:
+        ids = fm.fam.content_ids
+        if not ids.size:
+            continue
+        order = np.argsort(ids, kind="stable")
+        ia, fa = _rows(ids, order, ca)
+        ib, fb = _rows(ids, order, cb)
+        ok = fa & fb & fm.ok[ia] & fm.ok[ib]
+        d = np.where(ok, np.bitwise_count(fm.fam.values[ia] ^ fm.fam.values[ib]).astype(np.int64), 64)
+        alg = fm.fam.algorithm
+        if alg in out:
+            pd, pok = out[alg]
+            out[alg] = (np.minimum(pd, d), pok | ok)
+        else:
+            out[alg] = (d, ok)
+    return out
 
 
 def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
@@ -154,9 +197,10 @@ def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
         ok = informative(f.values) if f.values.size else np.zeros(0, bool)
         for cid in f.content_ids[~ok]:
             degenerate[int(cid)] = degenerate.get(int(cid), 0) + 1
-        fams.append(_Family(f, ok, {int(c): i for i, c in enumerate(f.content_ids)}))
+        fams.append(_Family(f, ok))
     flat = {cid for cid, n in degenerate.items() if n >= 2}
-    nominated: set[tuple[int, int]] = set()
+    found_a: list[npt.NDArray[np.int64]] = []
+    found_b: list[npt.NDArray[np.int64]] = []
     for fm in fams:
         f = fm.fam
         use = fm.ok.copy()
@@ -167,27 +211,26 @@ def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
             continue
         st = SearchStats()
         found = pairs_within(f.values[idx], threshold, exact=exact, stats=st)
-        a = f.content_ids[idx[found[:, 0]]]
-        b = f.content_ids[idx[found[:, 1]]]
-        nominated.update(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), strict=True))
+        a = f.content_ids[idx[found[:, 0]]].astype(np.int64)
+        b = f.content_ids[idx[found[:, 1]]].astype(np.int64)
+        found_a.append(np.minimum(a, b))
+        found_b.append(np.maximum(a, b))
+    ca, cb = _unique_pairs(found_a, found_b)
+    # Every nominated pair is judged at once, in arrays: at millions of pictures, chance
+    # near-misses nominate millions of pairs, and a Python loop over them took most of the time.
+    dists = _pair_distances(fams, ca, cb)
+    close = np.zeros(ca.size, np.int64)
+    present = np.zeros(ca.size, np.int64)
+    for d, ok in dists.values():
+        close += ok & (d <= threshold)
+        present += ok
+    keep = (ca != cb) & (close >= np.minimum(agree, present)) & (close >= 1)
     kept: dict[tuple[int, int], dict[str, int]] = {}
-    for ca, cb in sorted(nominated):
-        if ca == cb:
-            continue
-        dist: dict[str, int] = {}
-        for fm in fams:
-            ia, ib = fm.lookup.get(ca), fm.lookup.get(cb)
-            if ia is None or ib is None or not (fm.ok[ia] and fm.ok[ib]):
-                continue
-            alg = fm.fam.algorithm
-            d = (int(fm.fam.values[ia]) ^ int(fm.fam.values[ib])).bit_count()
-            dist[alg] = min(d, dist.get(alg, 64))
-        close = sum(1 for d in dist.values() if d <= threshold)
-        if close >= min(agree, len(dist)) and close >= 1:
-            kept[(ca, cb)] = dist
+    for i in np.flatnonzero(keep).tolist():
+        kept[(int(ca[i]), int(cb[i]))] = {alg: int(d[i]) for alg, (d, ok) in dists.items() if ok[i]}
     if stats is not None:
         stats["near_flat_skipped"] = len(flat)
-        stats["pairs_nominated"] = len(nominated)
+        stats["pairs_nominated"] = int(ca.size)
         stats["pairs_kept"] = len(kept)
     return kept
 

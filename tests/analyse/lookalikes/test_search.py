@@ -99,3 +99,76 @@ def test_degenerate_fingerprints_of_flat_pictures() -> None:
     rng = np.random.default_rng(2)
     photo_like = rng.integers(0, 2**64 - 1, size=200, dtype=np.uint64, endpoint=True)
     assert informative(photo_like).mean() > 0.95
+
+
+def _reference_candidates(families, threshold: int, agree: int) -> dict:
+    """The candidate filter written plainly (one pair at a time), as the array version's oracle."""
+    from preservation.analyse.lookalikes.search import HASHES, informative, pairs_within
+
+    fams = [(f, informative(f.values), {int(c): i for i, c in enumerate(f.content_ids)})
+            for f in families if f.algorithm in HASHES]
+    degenerate: dict[int, int] = {}
+    for f, ok, _ in fams:
+        for cid in f.content_ids[~ok]:
+            degenerate[int(cid)] = degenerate.get(int(cid), 0) + 1
+    flat = {cid for cid, n in degenerate.items() if n >= 2}
+    nominated = set()
+    for f, ok, _ in fams:
+        idx = np.flatnonzero(ok & ~np.isin(f.content_ids, np.array(sorted(flat), dtype=np.int64)))
+        if idx.size < 2:
+            continue
+        for i, j in pairs_within(f.values[idx], threshold, exact=True):
+            a, b = int(f.content_ids[idx[i]]), int(f.content_ids[idx[j]])
+            nominated.add((min(a, b), max(a, b)))
+    kept = {}
+    for ca, cb in sorted(nominated):
+        if ca == cb:
+            continue
+        dist: dict[str, int] = {}
+        for f, ok, lookup in fams:
+            ia, ib = lookup.get(ca), lookup.get(cb)
+            if ia is None or ib is None or not (ok[ia] and ok[ib]):
+                continue
+            d = (int(f.values[ia]) ^ int(f.values[ib])).bit_count()
+            dist[f.algorithm] = min(d, dist.get(f.algorithm, 64))
+        close = sum(1 for d in dist.values() if d <= threshold)
+        if close >= min(agree, len(dist)) and close >= 1:
+            kept[(ca, cb)] = dist
+    return kept
+
+
+def test_candidate_filter_in_arrays_matches_the_plain_rule() -> None:
+    """Clusters of near hashes, contents missing from some families, a content listed twice in a
+    family, blank fingerprints, two families (library versions) of one algorithm."""
+    from preservation.analyse.lookalikes.analysis import candidate_pairs
+    from preservation.catalog.lookalikestore import HashFamily
+
+    rng = np.random.default_rng(7)
+    n = 600
+    base = {alg: rng.integers(0, 2**63, size=n, dtype=np.int64).astype(np.uint64)
+            for alg in ("phash", "dhash", "ahash", "whash")}
+    for vals in base.values():  # 60 clusters of 3: each member a few bits from the first
+        for k in range(60):
+            for m in (1, 2):
+                flip = np.uint64(0)
+                for bit in rng.choice(64, size=int(rng.integers(0, 16)), replace=False):
+                    flip |= np.uint64(1) << np.uint64(int(bit))
+                vals[k * 3 + m] = vals[k * 3] ^ flip
+        vals[590:] = np.uint64(0)  # blank pictures: never informative
+    families = []
+    for alg, vals in base.items():
+        ids = np.arange(1, n + 1, dtype=np.int64)
+        keep = rng.random(n) > 0.1  # some contents lack this hash
+        fam_ids, fam_vals = ids[keep], vals[keep]
+        fam_ids = np.append(fam_ids, fam_ids[5])  # one content listed twice: the last row counts
+        fam_vals = np.append(fam_vals, fam_vals[7])
+        families.append(HashFamily(alg, "{}", "ImageHash 4.3.2", 64, fam_ids, fam_vals))
+    older = base["phash"][:300] ^ np.uint64(0b1011)  # the same algorithm, another library version
+    families.append(HashFamily("phash", "{}", "ImageHash 4.3.1", 64,
+                               np.arange(1, 301, dtype=np.int64), older))
+    for threshold, agree in ((12, 2), (6, 2), (12, 1)):
+        got = candidate_pairs(families, threshold, agree=agree, exact=True)
+        want = _reference_candidates(families, threshold, agree)
+        assert got == want
+        assert list(got) == sorted(got)
+    assert len(candidate_pairs(families, 12, agree=2, exact=True)) >= 60
