@@ -24,6 +24,7 @@ from preservation.analyse.copies import DEFAULT_MAX_AGE_DAYS
 from preservation.analyse.lookalikes import DEFAULT_THRESHOLD
 from preservation.catalog.engine import Catalog
 from preservation.catalog.inventory import iso
+from preservation.catalog.locations import list_locations
 from preservation.errors import UsageError
 from preservation.report.assets import AssetStore
 from preservation.report.csvout import CsvSink
@@ -165,7 +166,12 @@ def default_collection_name(catalog: Catalog, location: str | None) -> str:
     import os
 
     stem = os.path.splitext(os.path.basename(catalog.display))[0]
-    return "Collection" if stem.lower() in ("", "preservation", "catalog", ":memory:") else stem
+    if stem.lower() not in ("", "preservation", "catalog", ":memory:"):
+        return stem
+    # a catalog named by default: the locations it holds say more than "Collection"
+    with catalog.session() as s:
+        names = [loc.name for loc in list_locations(s)]
+    return ", ".join(names) if 0 < len(names) <= 3 else "Collection"
 
 
 def build_report(catalog: Catalog, options: ReportOptions, *, sink: CsvSink | None = None,
