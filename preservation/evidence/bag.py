@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from preservation import paths
 from preservation.catalog.engine import Catalog
 from preservation.catalog.evidencestore import location_roots
+from preservation.catalog.locations import location_for_path
 from preservation.errors import UsageError
 
 ALGORITHMS = ("sha256", "sha512")
@@ -44,14 +45,6 @@ class Destination:
         return f".{self.name}.partial-"
 
 
-def _inside_location(roots: list[tuple[str, bytes]], folder: str) -> str | None:
-    real = paths.absolute(folder)
-    for name, root in roots:
-        if paths.relative_to(real, root) is not None:
-            return name
-    return None
-
-
 def destination(catalog: Catalog, out: str | os.PathLike[str]) -> Destination:
     """Where the bag goes; refuses an existing name, a missing folder, a scanned location."""
     path = os.path.abspath(os.path.expanduser(os.fspath(out)))
@@ -64,11 +57,10 @@ def destination(catalog: Catalog, out: str | os.PathLike[str]) -> Destination:
     if not os.path.isdir(parent):
         raise UsageError(f"Cannot make {path}: the folder {parent} does not exist.")
     with catalog.session() as s:
-        roots = location_roots(s)
-    inside = _inside_location(roots, parent)
-    if inside is not None:
-        raise UsageError(f"{path} would be inside the location {inside!r}. This tool never writes into "
-                         "a scanned location; make the package somewhere else.")
+        found = location_for_path(s, paths.absolute(parent))
+    if found is not None:
+        raise UsageError(f"{path} would be inside the location {found[0].name!r}. This tool never "
+                         "writes into a scanned location; make the package somewhere else.")
     return Destination(path, parent, name)
 
 
