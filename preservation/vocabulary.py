@@ -48,6 +48,20 @@ class EventType(StrEnum):
     CATALOG_CHANGE = "catalog change"
 
 
+class Decision(StrEnum):
+    """What a person decided about contents the tool showed them (an ``appraisal`` event).
+
+    The tool never acts on a decision: it records it and shows it where the tool's own guess
+    would otherwise stand (see :mod:`preservation.provenance.decisions`).
+    """
+
+    KEEP_BOTH = "different-photos-keep-both"  # different photographs: keep both
+    AUTHORITATIVE = "authoritative-copy"  # this copy is the authoritative version
+    SAME_PICTURE = "same-picture"  # the same picture (no copy chosen)
+    NOT_SURE = "not-sure"
+    ACCEPT_CHANGE = "accept-change"  # a fixity change was expected (an edit, a re-save)
+
+
 class EventOutcome(StrEnum):
     SUCCESS = "success"
     WARNING = "warning"  # finished, with problems worth a look

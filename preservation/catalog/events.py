@@ -81,11 +81,14 @@ def event_record(ev: Event) -> dict[str, Any]:
     }
 
 
-def iter_events(s: Session, *, batch: int = 2000) -> Iterator[Event]:
-    """All events in chain order, streamed."""
+def iter_events(s: Session, *, batch: int = 2000, type: str | None = None) -> Iterator[Event]:
+    """All events (or those of one ``type``) in chain order, streamed."""
     last = 0
     while True:
-        rows = s.scalars(select(Event).where(Event.seq > last).order_by(Event.seq).limit(batch)).all()
+        q = select(Event).where(Event.seq > last)
+        if type is not None:
+            q = q.where(Event.type == type)
+        rows = s.scalars(q.order_by(Event.seq).limit(batch)).all()
         if not rows:
             return
         yield from rows

@@ -91,6 +91,7 @@ COMMANDS: dict[str, str] = {
     "compare": "preservation.cli.compare:compare_cmd",
     "evidence": "preservation.cli.evidence:evidence",
     "audit": "preservation.cli.audit:audit_cmd",
+    "decisions": "preservation.cli.decisions:decisions",
 }
 
 
