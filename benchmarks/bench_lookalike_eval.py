@@ -2,7 +2,7 @@
 
     python benchmarks/bench_lookalike_eval.py [--long-side 2048] [--seed 2024] [--threshold T]
 
-Builds the pairs of ``preservation.analyse.lookalikes.evalset`` (the five real photos shipped
+Builds the pairs of ``preservation.evalset`` (the five real photos shipped
 in preservation/data/photos, each made camera-like at ``--long-side`` pixels, then re-encoded,
 resized, converted, cropped, retouched, watermarked, shot again in a burst...), writes them as
 files, fingerprints both files of every pair exactly as a scan does, and compares them with
@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # measure this working tree
 
 from preservation.analyse.lookalikes import DEFAULT_THRESHOLD
-from preservation.analyse.lookalikes.evalset import build_pairs, evaluate, scores
 from preservation.analyse.lookalikes.search import HASHES
+from preservation.evalset import build_pairs, evaluate, scores
 
 
 def main() -> None:

@@ -76,10 +76,10 @@ def build(root: Path, n_files: int, n_pairs: int, seed: int = 6) -> Path:
     from sqlalchemy import insert
 
     from preservation.analyse.lookalikes import DEFAULT_THRESHOLD
-    from preservation.analyse.lookalikes.evalset import build_pairs, source_photos
     from preservation.catalog.engine import open_catalog
     from preservation.catalog.events import append_event
     from preservation.catalog.models import Content, File, Location, PerceptualHash, Run
+    from preservation.evalset import build_pairs, source_photos
     from preservation.fingerprint import fingerprint_file
     from preservation.vocabulary import EventOutcome, EventType
 

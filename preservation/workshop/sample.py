@@ -30,7 +30,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from preservation.analyse.copies import AT_RISK, MEETS, SHORT
-from preservation.analyse.lookalikes.evalset import (
+from preservation.errors import UsageError
+from preservation.evalset import (
     PHOTOS,
     camera_exif,
     encode,
@@ -39,7 +40,6 @@ from preservation.analyse.lookalikes.evalset import (
     replace_jpeg_exif,
     shot,
 )
-from preservation.errors import UsageError
 from preservation.units import human_bytes
 from preservation.vocabulary import Media, ProblemCode, Site, Verdict
 

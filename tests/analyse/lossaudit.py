@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from preservation.analyse.lookalikes.evalset import camera_exif, encode, replace_jpeg_exif, source_photos
+from preservation.evalset import camera_exif, encode, replace_jpeg_exif, source_photos
 
 TZ = dt.timezone(dt.timedelta(hours=2))  # the camera's EXIF OffsetTimeOriginal (+02:00)
 LONG_SIDE = 640

@@ -215,7 +215,7 @@ def test_sidecar_titles_pair_renamed_files_even_when_fingerprints_say_nothing(
     import numpy as np
 
     from preservation.analyse import compare as compare_module
-    from preservation.analyse.lookalikes.evalset import encode
+    from preservation.evalset import encode
 
     from .lossaudit import sidecar
 

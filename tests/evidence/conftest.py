@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from preservation.analyse.lookalikes.evalset import camera_exif, encode
+from preservation.evalset import camera_exif, encode
 from tests.analyse.lookalikes.test_lookalikes_cli import scene as lookalike_scene
 from tests.conftest import Run, snapshot
 

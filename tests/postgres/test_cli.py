@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from preservation.analyse.lookalikes.evalset import camera_exif, encode
+from preservation.evalset import camera_exif, encode
 from tests.conftest import PHOTOS, snapshot, validate
 from tests.postgres.database import backend, scalar
 

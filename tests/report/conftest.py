@@ -48,7 +48,7 @@ class Family:
 
 
 def build_family(root: Path) -> Family:
-    from preservation.analyse.lookalikes.evalset import build_pairs, source_photos
+    from preservation.evalset import build_pairs, source_photos
 
     photos = source_photos()
     pairs = {p.b.name: p for p in build_pairs(seed=11, long_side=320, photos=[photos[0], photos[2]],
@@ -67,7 +67,7 @@ def build_family(root: Path) -> Family:
     for kind in ("p0-exif-stripped.jpg", "p0-exposure-up.jpg", "p0-resize-50.jpg", "p1-grey.jpg"):
         (usb / kind).write_bytes(pairs[kind].b.data)
     # the same pixels as p1 with markup in its EXIF (the artist): shown as text, never as markup
-    from preservation.analyse.lookalikes.evalset import camera_exif, replace_jpeg_exif
+    from preservation.evalset import camera_exif, replace_jpeg_exif
 
     (usb / "p1-tagged.jpg").write_bytes(replace_jpeg_exif(p1, camera_exif(artist=EXIF_MARKUP)))
     script_dir = roots["Laptop"] / "<script>alert(1)<"

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from preservation.analyse.lookalikes.evalset import camera_exif, encode
+from preservation.evalset import camera_exif, encode
 from tests.conftest import PHOTOS, Run, snapshot, validate
 from tests.report.conftest import SCRIPT_NAME, flat, pdf_text
 

@@ -13,7 +13,7 @@ Public API::
 :mod:`.search` (candidate search over 64-bit hashes), :mod:`.evidence` (measurements),
 :mod:`.verdict` (decision rules), :mod:`.explain` (one sentence), :mod:`.groups` (likely
 original), :mod:`.analysis` (the catalog-wide run), :mod:`.diffimage` (the PNG),
-:mod:`.evalset` (labelled evaluation pairs made from real photographs).
+and :mod:`preservation.evalset` (labelled evaluation pairs made from real photographs, test data).
 """
 
 from __future__ import annotations

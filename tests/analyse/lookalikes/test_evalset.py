@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from preservation.analyse.lookalikes.evalset import (
+from preservation.evalset import (
     build_pairs,
     dangerous,
     evaluate,
@@ -45,7 +45,7 @@ def test_lossless_exif_rewrite_keeps_the_image_data() -> None:
 
     from PIL import Image
 
-    from preservation.analyse.lookalikes.evalset import camera_exif, encode
+    from preservation.evalset import camera_exif, encode
 
     data = encode(Image.new("RGB", (64, 48), (10, 200, 30)), quality=90, exif=camera_exif())
     stripped = replace_jpeg_exif(data, None)

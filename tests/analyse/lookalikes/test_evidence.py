@@ -11,7 +11,6 @@ import pytest
 from PIL import Image
 
 from preservation.analyse.lookalikes import compare_files
-from preservation.analyse.lookalikes.evalset import camera_exif, encode, replace_jpeg_exif
 from preservation.analyse.lookalikes.evidence import (
     Evidence,
     Meta,
@@ -21,6 +20,7 @@ from preservation.analyse.lookalikes.evidence import (
 )
 from preservation.analyse.lookalikes.explain import duration, where
 from preservation.analyse.lookalikes.verdict import decide
+from preservation.evalset import camera_exif, encode, replace_jpeg_exif
 from preservation.vocabulary import Verdict
 from tests.conftest import PHOTOS
 

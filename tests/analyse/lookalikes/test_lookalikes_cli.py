@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from preservation.analyse.lookalikes.evalset import camera_exif, encode, replace_jpeg_exif
+from preservation.evalset import camera_exif, encode, replace_jpeg_exif
 from tests.conftest import PHOTOS, snapshot, validate
 
 WHEN = dt.datetime(2022, 8, 3, 9, 41, 7)

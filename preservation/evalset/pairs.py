@@ -37,7 +37,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 from preservation.vocabulary import Verdict
 
-PHOTOS = Path(__file__).resolve().parents[2] / "data" / "photos"
+PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
 
 U8 = npt.NDArray[np.uint8]
 F32 = npt.NDArray[np.float32]
@@ -464,7 +464,7 @@ def evaluate(pairs: Sequence[EvalPair], directory: str | os.PathLike[str]) -> li
     """Write each pair to ``directory``, fingerprint both files and compare them for real."""
     import time
 
-    from .pair import compare_files, hash_distances, meta_of_file
+    from preservation.analyse.lookalikes.pair import compare_files, hash_distances, meta_of_file
 
     out = []
     for pair in pairs:
