@@ -45,6 +45,8 @@ def render_command(path: list[str], cmd: click.Command, ctx: click.Context) -> s
         out += [inspect.cleandoc(click.unstyle(cmd.help)).replace("\b\n", ""), ""]
     rows = []
     for p in cmd.get_params(ctx):
+        if not isinstance(p, click.Option):
+            continue  # arguments are in the usage line (click 8.5 also gives them help rows)
         rec = p.get_help_record(ctx)
         if rec is None:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from rich.table import Table
@@ -34,7 +35,7 @@ def files(app: AppContext, location: str | None, problems: bool, missing: bool, 
             rows = (r for r in rows if r["problem"] or r["content_problems"] or r["state"] != "present")
         if as_json:
             # streamed: a million files need not be held in memory
-            out = click.get_text_stream("stdout")
+            out = sys.stdout  # as emit_json (click.get_text_stream is deprecated)
             out.write('{"files": [')
             for i, r in enumerate(rows):
                 out.write((",\n" if i else "\n") + json.dumps(r, ensure_ascii=False))
