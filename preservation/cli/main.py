@@ -92,6 +92,7 @@ COMMANDS: dict[str, str] = {
     "evidence": "preservation.cli.evidence:evidence",
     "audit": "preservation.cli.audit:audit_cmd",
     "decisions": "preservation.cli.decisions:decisions",
+    "review": "preservation.cli.review:review",
 }
 
 
