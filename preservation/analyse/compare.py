@@ -41,8 +41,9 @@ from typing import Any
 from preservation import agent, paths
 from preservation.analyse import takeout
 from preservation.analyse.lookalikes import DEFAULT_THRESHOLD, EVIDENCE_VERSION, Evidence, Meta
-from preservation.analyse.lookalikes.analysis import EvidenceTask, candidate_pairs, content_meta, run_evidence
+from preservation.analyse.lookalikes.analysis import candidate_pairs
 from preservation.analyse.lookalikes.evidence import compare_metadata, parse_capture
+from preservation.analyse.lookalikes.measure import PairToMeasure, content_meta, measure_pairs
 from preservation.analyse.lookalikes.pair import PairResult, judge
 from preservation.analyse.lookalikes.search import HASHES
 from preservation.catalog import comparestore
@@ -707,33 +708,17 @@ def compare_locations(catalog: Catalog, ref: Location, oth: Location, *,
     stats["pairs_compared"] = len(pairs)
     stats["pairs_from_titles"] = len(titled)
 
-    # evidence, REFERENCE as "a": from the cache or computed now
-    shas = {k: (infos[k[0]].sha256, infos[k[1]].sha256) for k in pairs}
-    cached: dict[tuple[str, str], dict[str, Any]] = {}
-    if use_cache and pairs:
-        with catalog.session() as s:
-            cached = lstore.cached_evidence(s, list(shas.values()), EVIDENCE_VERSION)
-    evidence: dict[tuple[int, int], dict[str, Any]] = {}
-    tasks: list[EvidenceTask] = []
-    for key in sorted(pairs):
-        if shas[key] in cached:
-            evidence[key] = cached[shas[key]]
-            continue
-        tasks.append(EvidenceTask(key, [f.absolute_bytes for f in ref_by_content[key[0]]],
-                           [f.absolute_bytes for f in oth_by_content[key[1]]],
-                           content_meta(infos[key[0]]), content_meta(infos[key[1]]), pairs[key][0]))
-    stats["evidence_from_cache"] = len(evidence)
-    done = run_evidence(tasks, jobs if jobs is not None else (os.cpu_count() or 1), evidence_progress)
-    stats["evidence_computed"] = len(done)
-    fresh = []
-    for key, ev_json, complete in done:
-        evidence[key] = ev_json
-        if complete:
-            fresh.append((shas[key][0], shas[key][1], EVIDENCE_VERSION,
-                          str(judge(Evidence.from_json(ev_json)).verdict), ev_json))
-    stats["pairs_not_compared"] = len(done) - len(fresh)
-    if use_cache and fresh:
-        catalog.transact(lambda s: lstore.store_evidence(s, fresh))
+    # evidence, REFERENCE as "a" (so a measurement cached the other way round will not do):
+    # from the cache or computed now
+    todo = [PairToMeasure(key, infos[key[0]], infos[key[1]],
+                          [f.absolute_bytes for f in ref_by_content[key[0]]],
+                          [f.absolute_bytes for f in oth_by_content[key[1]]],
+                          pairs[key][0], either_way=False) for key in sorted(pairs)]
+    measured = measure_pairs(catalog, todo, jobs=jobs, use_cache=use_cache, progress=evidence_progress)
+    evidence = {m.key: m.evidence for m in measured}
+    stats["evidence_from_cache"] = sum(m.cached for m in measured)
+    stats["evidence_computed"] = sum(not m.cached for m in measured)
+    stats["pairs_not_compared"] = sum(m.not_compared for m in measured)
     if stats["pairs_not_compared"]:
         notes.append(f"{_n(stats['pairs_not_compared'], 'pair')} of pictures could not be compared (a file "
                      "unreadable or changed since its scan); those are reported as look-alikes, not as kept.")

@@ -212,19 +212,31 @@ def cached_evidence(s: Session, pairs: Sequence[tuple[str, str]], version: int
     return out
 
 
-def store_evidence(s: Session, rows: Sequence[tuple[str, str, int, str, dict[str, Any]]]) -> None:
-    """Insert (sha_a, sha_b, version, verdict, evidence) rows not yet cached."""
+@dataclass(slots=True)
+class EvidenceRow:
+    """One measured pair to cache."""
+
+    sha256_a: str
+    sha256_b: str
+    version: int
+    verdict: str
+    evidence: dict[str, Any]
+
+
+def store_evidence(s: Session, rows: Sequence[EvidenceRow]) -> None:
+    """Insert the rows not yet cached (under the same order of the pair)."""
     if not rows:
         return
-    have = cached_evidence(s, [(a, b) for a, b, _v, _vd, _e in rows], rows[0][2])
+    have = cached_evidence(s, [(r.sha256_a, r.sha256_b) for r in rows], rows[0].version)
     now = datetime.now(UTC)
     seen: set[tuple[str, str]] = set()
-    for a, b, version, verdict, evidence in rows:
-        if (a, b) in have or (a, b) in seen:
+    for r in rows:
+        pair = (r.sha256_a, r.sha256_b)
+        if pair in have or pair in seen:
             continue
-        seen.add((a, b))
-        s.add(LookalikeEvidence(sha256_a=a, sha256_b=b, version=version, verdict=verdict,
-                                evidence=evidence, computed_at=now))
+        seen.add(pair)
+        s.add(LookalikeEvidence(sha256_a=r.sha256_a, sha256_b=r.sha256_b, version=r.version,
+                                verdict=r.verdict, evidence=r.evidence, computed_at=now))
 
 
 def _chunks(ids: Sequence[int], n: int = 500) -> Iterable[list[int]]:
@@ -233,6 +245,6 @@ def _chunks(ids: Sequence[int], n: int = 500) -> Iterable[list[int]]:
         yield ids[i:i + n]
 
 
-__all__ = ["ContentInfo", "CopyInfo", "HashFamily", "LookalikeEvidence", "cached_evidence",
-           "contents", "copies", "hash_families", "hash_values", "location_ids",
+__all__ = ["ContentInfo", "CopyInfo", "EvidenceRow", "HashFamily", "LookalikeEvidence",
+           "cached_evidence", "contents", "copies", "hash_families", "hash_values", "location_ids",
            "multi_copy_contents", "store_evidence"]

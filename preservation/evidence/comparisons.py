@@ -15,9 +15,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from preservation.analyse.lookalikes import EVIDENCE_VERSION, Evidence, PairResult
-from preservation.analyse.lookalikes.analysis import EvidenceTask, candidate_pairs, content_meta, run_evidence
+from preservation.analyse.lookalikes import Evidence, PairResult
+from preservation.analyse.lookalikes.analysis import candidate_pairs
 from preservation.analyse.lookalikes.groups import order_by_rank, rank_contents
+from preservation.analyse.lookalikes.measure import PairToMeasure, measure_pairs
 from preservation.analyse.lookalikes.pair import judge
 from preservation.analyse.lookalikes.search import HASHES
 from preservation.catalog import lookalikestore as lstore
@@ -73,40 +74,25 @@ def resolve(catalog: Catalog, pairs: Sequence[Pair], bag: str, jobs: int | None 
     todo = [p for p in pairs if p.result is None]
     if not todo:
         return
-    shas = [(p.a.file.sha256 or "", p.b.file.sha256 or "") for p in todo]
     ids = sorted({c for p in todo for c in (p.a.file.content_id, p.b.file.content_id) if c is not None})
     with catalog.session() as s:
-        cached = lstore.cached_evidence(s, shas, EVIDENCE_VERSION)
         infos = lstore.contents(s, ids)
-    tasks: list[EvidenceTask] = []
-    waiting: dict[tuple[int, int], Pair] = {}
-    for i, (p, (sa, sb)) in enumerate(zip(todo, shas, strict=True)):
-        if (sa, sb) in cached:
-            p.result = _result(p, cached[(sa, sb)])
-        elif (sb, sa) in cached and p.verdict is None:  # measured the other way round
+    asks: list[PairToMeasure[int]] = []
+    for i, p in enumerate(todo):
+        ca, cb = p.a.file.content_id, p.b.file.content_id
+        assert ca is not None and cb is not None
+        # the loss audit's pairs keep their order: its verdict speaks from the reference's side
+        asks.append(PairToMeasure(i, infos[ca], infos[cb], [os.fsencode(os.path.join(bag, p.a.bag_path))],
+                                  [os.fsencode(os.path.join(bag, p.b.bag_path))], p.distances,
+                                  either_way=p.verdict is None))
+    for m in measure_pairs(catalog, asks, jobs=jobs):
+        p = todo[m.key]
+        if m.swapped:  # measured the other way round
             p.a, p.b = p.b, p.a
-            p.result = _result(p, cached[(sb, sa)])
-        else:
-            ca, cb = p.a.file.content_id, p.b.file.content_id
-            assert ca is not None and cb is not None
-            key = (i, i)
-            waiting[key] = p
-            tasks.append(EvidenceTask(key, [os.fsencode(os.path.join(bag, p.a.bag_path))],
-                                      [os.fsencode(os.path.join(bag, p.b.bag_path))],
-                                      content_meta(infos[ca]), content_meta(infos[cb]), p.distances))
-    fresh = []
-    for key, ev_json, complete in run_evidence(tasks, jobs or os.cpu_count() or 1, None):
-        p = waiting[key]
-        p.result = _result(p, ev_json)
-        if complete:
-            fresh.append((p.a.file.sha256 or "", p.b.file.sha256 or "", EVIDENCE_VERSION,
-                          str(judge(Evidence.from_json(ev_json)).verdict), ev_json))
-    if fresh:
-        catalog.transact(lambda s: lstore.store_evidence(s, fresh))
+        p.result = _result(p, m.result)
 
 
-def _result(p: Pair, ev_json: dict[str, object]) -> PairResult:
-    res = judge(Evidence.from_json(ev_json))
+def _result(p: Pair, res: PairResult) -> PairResult:
     if p.verdict is None:
         return res
     # the loss audit's verdict and sentence stand: they may rest on a platform sidecar's

@@ -12,7 +12,8 @@ Public API::
 (schemas/lookalikes.json). Verdicts are :class:`preservation.vocabulary.Verdict`. Modules:
 :mod:`.search` (candidate search over 64-bit hashes), :mod:`.evidence` (measurements),
 :mod:`.verdict` (decision rules), :mod:`.explain` (one sentence), :mod:`.groups` (likely
-original), :mod:`.analysis` (the catalog-wide run), :mod:`.diffimage` (the PNG),
+original), :mod:`.measure` (the one road from the cache to a judged, stored measurement of a
+pair: :func:`~.measure.measure_pairs`), :mod:`.analysis` (the catalog-wide run), :mod:`.diffimage` (the PNG),
 and :mod:`preservation.evalset` (labelled evaluation pairs made from real photographs, test data).
 """
 

@@ -20,9 +20,7 @@ reader) and nothing is ever proposed for deletion.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +33,8 @@ from preservation.vocabulary import Verdict
 
 from .evidence import EVIDENCE_VERSION, Evidence, Meta
 from .groups import Rank, UnionFind, order_by_rank, rank_contents
-from .pair import PairResult, judge
+from .measure import PairToMeasure, measure_pairs
+from .pair import PairResult
 from .search import HASHES, SearchStats, informative, pairs_within
 
 #: Default Hamming distance (of 64 bits) for candidates. See docs/concepts/perceptual-hashing.md for the choice.
@@ -235,65 +234,6 @@ def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
     return kept
 
 
-# --- evidence, in worker processes ------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class EvidenceTask:
-    key: tuple[int, int]  # (content a, content b), a = the better-ranked
-    paths_a: list[bytes]
-    paths_b: list[bytes]
-    meta_a: Meta
-    meta_b: Meta
-    distances: dict[str, int]
-
-
-def pair_evidence(task: EvidenceTask) -> tuple[tuple[int, int], dict[str, Any], bool]:
-    """Evidence for one pair; when a copy cannot be read, another copy of it is tried."""
-    from .evidence import compare
-    from .pair import compare_files
-
-    last: PairResult | None = None
-    for pa in task.paths_a[:3]:
-        for pb in task.paths_b[:3]:
-            res = compare_files(pa, pb, meta_a=task.meta_a, meta_b=task.meta_b,
-                                distances=task.distances)
-            if res.evidence.problem is None:
-                return task.key, res.evidence.to_json(), True
-            last = res
-    ev = last.evidence if last is not None else compare(
-        task.meta_a, task.meta_b, None, None, hash_distances=task.distances,
-        problem="no copy of one of the pictures is present")
-    return task.key, ev.to_json(), False
-
-
-def content_meta(c: store.ContentInfo) -> Meta:
-    return Meta(sha256=c.sha256, size=c.size, format=c.format, width=c.width, height=c.height,
-                orientation=c.orientation, mode=c.mode, capture_time=c.capture_time,
-                camera_make=c.camera_make, camera_model=c.camera_model, exif=dict(c.exif),
-                first_seen=c.first_seen.isoformat() if c.first_seen else None)
-
-
-def run_evidence(tasks: list[EvidenceTask], jobs: int,
-         progress: Callable[[int, int], None] | None) -> list[tuple[tuple[int, int], dict[str, Any], bool]]:
-    out = []
-    if jobs <= 1 or len(tasks) <= 1:
-        for i, t in enumerate(tasks):
-            out.append(pair_evidence(t))
-            if progress:
-                progress(i + 1, len(tasks))
-        return out
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=ctx) as pool:
-        for i, r in enumerate(pool.map(pair_evidence, tasks, chunksize=1)):
-            out.append(r)
-            if progress:
-                progress(i + 1, len(tasks))
-    return out
-
-
 # --- the analysis --------------------------------------------------------------------------------
 
 
@@ -351,48 +291,32 @@ def find_lookalikes(catalog: Catalog, location: str | None = None,
     for comp in comps:
         ranks.update(rank_contents([infos[c] for c in comp], first_seen))
 
-    # evidence: cached or computed
-    oriented = {}
-    for ca, cb in kept:
-        a, b = order_by_rank((ca, cb), ranks)
-        oriented[(a, b)] = kept[(ca, cb)]
-    shas = {k: (infos[k[0]].sha256, infos[k[1]].sha256) for k in oriented}
-    cached: dict[tuple[str, str], dict[str, Any]] = {}
-    if use_cache and oriented:
-        with catalog.session() as s:
-            cached = store.cached_evidence(s, list(shas.values()), EVIDENCE_VERSION)
-    evidence: dict[tuple[int, int], tuple[dict[str, Any], bool]] = {}
-    tasks: list[EvidenceTask] = []
+    # evidence: cached or computed, the better-ranked content as "a"
+    oriented: dict[tuple[int, int], dict[str, int]] = {}
+    for pair, dist in kept.items():
+        a, b = order_by_rank(pair, ranks)
+        oriented[(a, b)] = dist
+    todo: list[PairToMeasure[tuple[int, int]]] = []
     for key, dist in sorted(oriented.items()):
-        sa, sb = shas[key]
-        if (sa, sb) in cached:
-            evidence[key] = (cached[(sa, sb)], True)
-        elif (sb, sa) in cached:
-            evidence[(key[1], key[0])] = (cached[(sb, sa)], True)
-        else:
-            pa = [cp.absolute_bytes for cp in _preferred(where.get(key[0], []))]
-            pb = [cp.absolute_bytes for cp in _preferred(where.get(key[1], []))]
-            tasks.append(EvidenceTask(key, pa, pb, content_meta(infos[key[0]]), content_meta(infos[key[1]]), dist))
-    stats["evidence_from_cache"] = len(evidence)
-    done = run_evidence(tasks, jobs if jobs is not None else (os.cpu_count() or 1), progress)
-    stats["evidence_computed"] = len(done)
-    fresh = []
-    for key, ev_json, complete in done:
-        evidence[key] = (ev_json, False)
-        if complete:
-            fresh.append((infos[key[0]].sha256, infos[key[1]].sha256, EVIDENCE_VERSION,
-                          str(judge(Evidence.from_json(ev_json)).verdict), ev_json))
-    stats["pairs_not_compared"] = len(done) - len(fresh)
-    if use_cache and fresh:
-        catalog.transact(lambda s: store.store_evidence(s, fresh))
+        todo.append(PairToMeasure(key, infos[key[0]], infos[key[1]],
+                                  [cp.absolute_bytes for cp in _preferred(where.get(key[0], []))],
+                                  [cp.absolute_bytes for cp in _preferred(where.get(key[1], []))],
+                                  dist))
+    measured = measure_pairs(catalog, todo, jobs=jobs, use_cache=use_cache, progress=progress)
+    evidence: dict[tuple[int, int], tuple[PairResult, bool]] = {}
+    for m in measured:
+        ka, kb = m.key
+        evidence[(kb, ka) if m.swapped else (ka, kb)] = (m.result, m.cached)
+    stats["evidence_from_cache"] = sum(m.cached for m in measured)
+    stats["evidence_computed"] = sum(not m.cached for m in measured)
+    stats["pairs_not_compared"] = sum(m.not_compared for m in measured)
 
     # assemble groups
     by_content: dict[int, list[tuple[tuple[int, int], PairResult, bool]]] = {}
-    for key, (ev_json, was_cached) in evidence.items():
-        res = judge(Evidence.from_json(ev_json))
+    for key, (res, was_cached) in evidence.items():
         by_content.setdefault(key[0], []).append((key, res, was_cached))
     for number, comp in enumerate(comps, start=1):
-        result.groups.append(_group(number, comp, infos, where, ranks, evidence, by_content))
+        result.groups.append(_group(number, comp, infos, where, ranks, by_content))
     stats["groups"] = len(result.groups)
     stats["lookalike_groups"] = sum(1 for g in result.groups if g.kind == "lookalikes")
     stats["copy_groups"] = stats["groups"] - stats["lookalike_groups"]
@@ -401,7 +325,6 @@ def find_lookalikes(catalog: Catalog, location: str | None = None,
 
 def _group(number: int, comp: list[int], infos: dict[int, store.ContentInfo],
            where: dict[int, list[store.CopyInfo]], ranks: dict[int, Rank],
-           evidence: dict[tuple[int, int], tuple[dict[str, Any], bool]],
            by_content: dict[int, list[tuple[tuple[int, int], PairResult, bool]]]) -> Group:
     ordered = order_by_rank(comp, ranks)
     reps: dict[int, Member] = {}

@@ -15,8 +15,8 @@ def test_migration_creates_the_cache(catalog: Catalog) -> None:
 def test_cache_round_trip_in_either_order(catalog: Catalog) -> None:
     a, b = "a" * 64, "b" * 64
     ev = {"version": 1, "bytes_equal": False}
-    catalog.transact(lambda s: store.store_evidence(s, [(a, b, 1, "edited", ev)]))
-    catalog.transact(lambda s: store.store_evidence(s, [(a, b, 1, "edited", ev)]))  # no duplicate
+    catalog.transact(lambda s: store.store_evidence(s, [store.EvidenceRow(a, b, 1, "edited", ev)]))
+    catalog.transact(lambda s: store.store_evidence(s, [store.EvidenceRow(a, b, 1, "edited", ev)]))  # no duplicate
     with catalog.session() as s:
         assert store.cached_evidence(s, [(a, b)], 1) == {(a, b): ev}
         assert store.cached_evidence(s, [(b, a)], 1) == {(a, b): ev}  # found, keyed as stored
