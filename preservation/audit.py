@@ -23,10 +23,11 @@ from typing import Any
 
 from preservation import paths
 from preservation.analyse.copies import DEFAULT_MAX_AGE_DAYS, assess
-from preservation.analyse.fixity import LocationVerify, VerifyOptions, verify
+from preservation.analyse.fixity import LocationVerify, VerifyOptions, open_change_view, verify
 from preservation.analyse.lookalikes import DEFAULT_THRESHOLD, Pair, find_lookalikes
 from preservation.catalog import auditstore, scanstore
 from preservation.catalog.auditstore import Changes, FileProblem, Visit
+from preservation.catalog.decisionstore import OpenChange, open_changes
 from preservation.catalog.engine import Catalog
 from preservation.catalog.inventory import iso
 from preservation.catalog.models import Location
@@ -70,6 +71,8 @@ class LocationAudit:
     bytes: int = 0
     unreadable: list[FileProblem] = field(default_factory=list)
     damaged: list[FileProblem] = field(default_factory=list)
+    # fixity changes nobody has accepted yet (this visit's or an earlier one's)
+    unaccepted: list[OpenChange] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -89,7 +92,10 @@ class LocationAudit:
         return self.last_visit is None
 
     def count(self, key: str) -> int:
-        """changed | missing (since the last visit), unreadable | damaged (now)."""
+        """changed (not accepted, whenever found) | missing (since the last visit),
+        unreadable | damaged (now)."""
+        if key == "changed":
+            return len(self.unaccepted)
         if key in ("unreadable", "damaged"):
             return len(getattr(self, key))
         return getattr(self.changes, key).count if self.changes else 0
@@ -246,6 +252,7 @@ def _settle(catalog: Catalog, loc: Location, la: LocationAudit) -> None:
             la.changes = auditstore.changes_since(s, loc, la.last_visit, EXAMPLES)
         la.unreadable = auditstore.unreadable(s, loc.id)
         la.damaged = auditstore.damaged(s, loc.id)
+        la.unaccepted = open_changes(s, [loc.name])
     if la.verify is not None:  # a file the check could not read (the scan could)
         known = {p.path for p in la.unreadable}
         la.unreadable += [FileProblem(paths.printable(c.rel), c.problem or FixityStatus.UNREADABLE, c.message)
@@ -341,6 +348,8 @@ def _some(locations: list[LocationAudit], key: str, shown: int = 3) -> str:
     for la in locations:
         if key in ("unreadable", "damaged"):
             names += [f"{la.location}/{p.path}" for p in getattr(la, key)]
+        elif key == "changed":
+            names += [f"{la.location}/{c.path}" for c in la.unaccepted]
         elif la.changes is not None:
             names += [f"{la.location}/{p}" for p in getattr(la.changes, key).paths]
     total = sum(la.count(key) for la in locations)
@@ -376,10 +385,11 @@ def _sentences(r: AuditResult) -> list[str]:
     changed, missing = r.total("changed"), r.total("missing")
     unreadable, damaged = r.total("unreadable"), r.total("damaged")
     if changed:
-        out.append(f"Fixity problem: {_n(changed, 'file')} changed since the last visit: "
-                   f"{_some(done, 'changed')}. If nobody meant to change "
-                   f"{'it' if changed == 1 else 'them'}, restore {'it' if changed == 1 else 'them'} "
-                   "from a backup.")
+        it = "it" if changed == 1 else "them"
+        out.append(f"Fixity problem: {_n(changed, 'file')} changed and not accepted: "
+                   f"{_some(done, 'changed')}. If nobody meant to change {it}, restore {it} "
+                   f"from a backup; if the change was intended, accept {it}: preservation "
+                   "accept PATH --note WHY.")
     if missing:
         out.append(f"Fixity problem: {_n(missing, 'file')} went missing since the last visit: "
                    f"{_some(done, 'missing')}.")
@@ -448,6 +458,7 @@ def result_view(r: AuditResult) -> dict[str, Any]:
                 "run": v.run_id, "status": v.status,
                 **{k: v.counts[k] for k in ("checked", "ok", "changed", "missing", "unreadable")}},
             "unreadable": _problems(la.unreadable), "damaged": _problems(la.damaged),
+            "unaccepted_changes": [open_change_view(c) for c in la.unaccepted[:EXAMPLES]],
         }
 
     lk = r.lookalikes

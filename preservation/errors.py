@@ -7,9 +7,29 @@ traceback) and exits with its code.
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
+
+
+@runtime_checkable
+class HasProblems(Protocol):
+    """A finished result that knows how many things in it need a person's action.
+
+    The one exit-code rule: every command's result implements this, and
+    :func:`exit_code` turns it into 0 (nothing needs action) or 1. Exit 2 (could not run)
+    comes only from a :class:`PreservationError`.
+    """
+
+    @property
+    def problem_count(self) -> int: ...
+
+
+def exit_code(result: HasProblems) -> int:
+    """0 if nothing in ``result`` needs action, 1 otherwise."""
+    return EXIT_PROBLEMS if result.problem_count else EXIT_OK
 
 
 class PreservationError(Exception):

@@ -35,6 +35,7 @@ from typing import Any
 
 from preservation import paths
 from preservation.catalog import fixitystore, scanstore
+from preservation.catalog.decisionstore import OpenChange, open_changes
 from preservation.catalog.engine import Catalog
 from preservation.catalog.fixitystore import Check, Due
 from preservation.catalog.locations import get_location, list_locations, location_for_path
@@ -42,6 +43,7 @@ from preservation.catalog.models import Location
 from preservation.errors import LocationError
 from preservation.fingerprint import reader
 from preservation.progress import NoProgress, Progress
+from preservation.provenance.chain import format_time
 from preservation.scan.walk import walk
 from preservation.vocabulary import EventOutcome, EventType, FixityStatus, ProblemCode
 
@@ -49,6 +51,11 @@ PAGE = 1000  # due files fetched per query
 FLUSH_CHECKS = 256  # checks recorded per transaction...
 FLUSH_SECONDS = 2.0  # ...or at least this often
 PROBLEMS = frozenset({FixityStatus.CHANGED, FixityStatus.MISSING, FixityStatus.UNREADABLE})
+
+CHANGED_MESSAGE = ("The file's bytes differ from those recorded: it was modified, or the storage "
+                   "corrupted it. It stays a problem until a person accepts the change (if it "
+                   "was intended: preservation accept PATH --note WHY); otherwise restore it "
+                   "from a backup.")
 
 clock: Callable[[], float] = time.monotonic  # replaced in tests to simulate long runs
 
@@ -88,11 +95,18 @@ class LocationVerify:
     findings: list[Check] = field(default_factory=list)  # everything but ok, in finding order
     elapsed: float = 0.0
     older_than_days: float | None = None
+    # changes found before (by a check or recorded by a scan) that nobody has accepted yet,
+    # other than those this run found again
+    unaccepted: list[OpenChange] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
-        return (sum(self.counts[s] for s in PROBLEMS)
+        return (sum(self.counts[s] for s in PROBLEMS) + len(self.unaccepted)
                 + (self.status in ("unreachable", "interrupted")))
+
+    @property
+    def problem_count(self) -> int:
+        return self.problems
 
 
 @dataclass
@@ -100,8 +114,12 @@ class VerifyReport:
     locations: list[LocationVerify] = field(default_factory=list)
 
     @property
+    def problem_count(self) -> int:
+        return sum(lv.problems for lv in self.locations)
+
+    @property
     def ok(self) -> bool:
-        return all(lv.problems == 0 for lv in self.locations)
+        return self.problem_count == 0
 
     def total(self, key: str) -> int:
         return sum(lv.counts[key] for lv in self.locations)
@@ -345,9 +363,7 @@ class _Verify:
                 else:
                     self._add(Check(
                         FixityStatus.CHANGED, d.rel, d.id, res.size, d.sha256, sha, d.state,
-                        message="The file's bytes differ from those recorded: it was modified, "
-                                "or the storage corrupted it. If the change was intended, record "
-                                "it with: preservation scan --rehash"))
+                        message=CHANGED_MESSAGE))
                 continue
             if res.problem.code in (ProblemCode.VANISHED, ProblemCode.NOT_REGULAR):
                 self.gone.append(d)  # settled with the others: it may have been moved
@@ -448,6 +464,10 @@ class _Verify:
         r.elapsed = clock() - self.started
         stamp = None
         with self.catalog.session() as s:
+            found_now = {f.id for f in r.findings if f.status == FixityStatus.CHANGED}
+            r.unaccepted = [oc for oc in open_changes(s, [self.loc.name])
+                            if oc.file_id not in found_now]
+            c["unaccepted"] = len(r.unaccepted)
             if r.status == "complete":
                 stamp = fixitystore.oldest_verification(s, self.loc.id,
                                                         or_hashed=self.options.verified_only)
@@ -468,7 +488,8 @@ class _Verify:
             "location": self.loc.name, "root": self.loc.root, "run": self.run_id,
             "status": r.status, "message": r.message, "algorithm": "sha256",
             **{k: c[k] for k in ("checked", "ok", "changed", "missing", "moved", "new",
-                                 "unreadable", "bytes_read", "remaining", "unhashed")},
+                                 "unreadable", "bytes_read", "remaining", "unhashed",
+                                 "unaccepted")},
             "unlisted_folders": c["unlisted_dirs"],
             "new_examples": [paths.printable(f.rel) for f in r.findings
                              if f.status == FixityStatus.NEW][:20],
@@ -486,7 +507,7 @@ def _rel(rel_dir: bytes, name: bytes) -> bytes:
 
 
 COUNT_KEYS = ("checked", "ok", "changed", "missing", "moved", "new", "unreadable", "remaining",
-              "unhashed", "bytes_read")
+              "unhashed", "bytes_read", "unaccepted")
 
 
 def finding_view(c: Check) -> dict[str, Any]:
@@ -503,6 +524,26 @@ def finding_view(c: Check) -> dict[str, Any]:
     }
 
 
+def open_change_view(oc: OpenChange) -> dict[str, Any]:
+    """An open (not accepted) fixity change, as JSON shows it everywhere."""
+    return {
+        "location": oc.location, "path": oc.path, "state": oc.state,
+        "previous_sha256": oc.baseline_sha256, "recorded_sha256": oc.recorded_sha256,
+        "found_sha256": oc.found_sha256, "first_detected": format_time(oc.first_detected),
+        "last_detected": format_time(oc.last_detected), "detected_by": oc.detected_by,
+        "recorded_as_new_version": oc.recorded_by_scan,
+    }
+
+
+def open_change_message(oc: OpenChange) -> str:
+    """One open change in plain words, with what to do."""
+    when = oc.first_detected.strftime("%Y-%m-%d")
+    how = ("a scan recorded the new bytes as its new version; the old version is kept in the "
+           "catalog" if oc.recorded_by_scan else "found by a check")
+    return (f"changed since {when} ({how}) and not accepted. If the change was intended: "
+            f"preservation accept PATH --note WHY; otherwise restore it from a backup.")
+
+
 def report_view(report: VerifyReport) -> dict[str, Any]:
     """The result as plain data: what ``verify --json`` prints (schemas/verify.json)."""
     return {
@@ -514,6 +555,7 @@ def report_view(report: VerifyReport) -> dict[str, Any]:
             "counts": {**{k: lv.counts[k] for k in COUNT_KEYS},
                        "unlisted_folders": lv.counts["unlisted_dirs"]},
             "findings": [finding_view(c) for c in lv.findings],
+            "unaccepted_changes": [open_change_view(oc) for oc in lv.unaccepted],
         } for lv in report.locations],
         "totals": {k: report.total(k) for k in COUNT_KEYS},
     }

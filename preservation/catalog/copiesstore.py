@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from preservation.catalog.decisionstore import open_changes
 from preservation.catalog.models import Content, File, Location, Run
-from preservation.vocabulary import FileState
+from preservation.vocabulary import FileState, FixityStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +91,17 @@ def catalog_facts(s: Session) -> dict[str, object]:
 
 
 def fixity_counts(s: Session) -> dict[str, int]:
-    """Problems as of the latest scan/verify: by verify status, read problems, missing files."""
+    """Problems as of the latest scan/verify: by verify status (``changed``: fixity changes
+    nobody has accepted yet), read problems, missing files."""
     out: dict[str, int] = {}
     for status, n in s.execute(select(File.last_verify_status, func.count()).where(
-            File.last_verify_status.is_not(None), File.last_verify_status != "ok")
+            File.last_verify_status.is_not(None),
+            File.last_verify_status.not_in([FixityStatus.OK, FixityStatus.CHANGED]))
             .group_by(File.last_verify_status)):
         out[str(status)] = int(n)
+    changed = len(open_changes(s))  # found by a check or recorded by a scan, not accepted
+    if changed:
+        out["changed"] = changed
     unread = s.scalar(select(func.count()).select_from(File).where(
         File.state == FileState.PRESENT, File.problem.is_not(None))) or 0
     if unread:

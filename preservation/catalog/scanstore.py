@@ -136,6 +136,13 @@ def known_in_dir(s: Session, location_id: int, rel_dir: bytes) -> dict[bytes, Kn
     return out
 
 
+def read_this_run(s: Session, file_id: int, run_id: int) -> str | None:
+    """The SHA-256 a scan run read and recorded for a file, or None if it did not read it."""
+    row = s.execute(select(File.seen_run_id, File.problem, Content.sha256)
+                    .join(Content, File.content_id == Content.id).where(File.id == file_id)).first()
+    return row[2] if row is not None and row[0] == run_id and row[1] is None else None
+
+
 def known_dirs(s: Session, location_id: int) -> list[bytes]:
     return list(s.scalars(select(File.dir_bytes).where(
         File.location_id == location_id, File.state == FileState.PRESENT).distinct()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -13,9 +13,10 @@ from rich.text import Text
 
 from preservation import paths
 from preservation.catalog.engine import Catalog, open_catalog
+from preservation.errors import HasProblems, exit_code
 from preservation.units import human_bytes
 
-__all__ = ["AppContext", "console", "emit_json", "human_bytes", "name_text", "operator_option", "pass_app",
+__all__ = ["AppContext", "console", "emit_json", "exit_with", "human_bytes", "name_text", "operator_option", "pass_app",
            "terminal_safe"]
 
 
@@ -72,3 +73,8 @@ def operator_option(f: Any) -> Any:
 def _storable_text(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     return None if value is None else paths.text(value)
 
+
+
+def exit_with(result: HasProblems) -> NoReturn:
+    """Leave with the one exit-code rule: 1 if anything in ``result`` needs action, else 0."""
+    sys.exit(exit_code(result))

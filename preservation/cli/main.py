@@ -93,6 +93,7 @@ COMMANDS: dict[str, str] = {
     "audit": "preservation.cli.audit:audit_cmd",
     "decisions": "preservation.cli.decisions:decisions",
     "review": "preservation.cli.review:review",
+    "accept": "preservation.cli.accept:accept_cmd",
 }
 
 

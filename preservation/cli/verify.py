@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import re
-import sys
 from typing import Any
 
 import click
 
 from preservation import paths
-from preservation.analyse.fixity import VerifyOptions, VerifyReport, report_view
+from preservation.analyse.fixity import VerifyOptions, VerifyReport, open_change_message, report_view
 from preservation.analyse.fixity import verify as run_verify
 from preservation.catalog.events import default_operator
-from preservation.cli.context import AppContext, console, emit_json, human_bytes, operator_option, pass_app
+from preservation.cli.context import (
+    AppContext,
+    console,
+    emit_json,
+    exit_with,
+    human_bytes,
+    operator_option,
+    pass_app,
+)
 from preservation.cli.scan import make_progress
-from preservation.errors import EXIT_OK, EXIT_PROBLEMS
 from preservation.vocabulary import FixityStatus
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -58,6 +64,8 @@ def print_report(report: VerifyReport, *, quiet: bool) -> None:
             for key in ("changed", "missing", "unreadable"):
                 if k[key]:
                     summary += f", {k[key]:,} {key}"
+            if k["unaccepted"]:
+                summary += f", {k['unaccepted']:,} changed before and not accepted"
             extra = [f"{k[key]:,} {key}" for key in ("moved", "new") if k[key]]
             say(summary + (f"; {', '.join(extra)}." if extra else "."))
         shown_new = 0
@@ -72,6 +80,9 @@ def print_report(report: VerifyReport, *, quiet: bool) -> None:
             say(f"  {LABELS[f.status]:<10} {name}: {f.message}")
             if f.status == FixityStatus.CHANGED:
                 say(f"  {'':<10} recorded {f.expected}, found {f.found}")
+        for oc in lv.unaccepted:
+            say(f"  {'CHANGED':<10} {paths.visible(oc.path, one_line=True)}: "
+                f"{open_change_message(oc)}")
         if not quiet and shown_new > SHOW_NEW:
             say(f"  ... and {shown_new - SHOW_NEW:,} more new files (--json lists them all).")
         if lv.status != "complete" and lv.message and (not quiet or lv.status == "interrupted"):
@@ -83,7 +94,8 @@ def print_report(report: VerifyReport, *, quiet: bool) -> None:
         return
     if report.ok:
         say("All checked files are intact.")
-    elif any(lv.counts[k] for lv in report.locations for k in ("changed", "missing", "unreadable")):
+    elif any(lv.counts[k] for lv in report.locations
+             for k in ("changed", "missing", "unreadable", "unaccepted")):
         say("Problems were found: each is listed above and recorded in the provenance log.")
 
 
@@ -112,6 +124,8 @@ def verify(app: AppContext, targets: tuple[str, ...], older_than: float | None,
     not reachable. Files are only ever opened for reading. Least recently verified files are
     read first, so a run stopped by --max-time (or killed) is continued by the next one.
 
+    A change stays a problem, run after run, until a person accepts it (preservation accept).
+
     Exit codes: 0 every checked file is intact, 1 problems found, 2 could not run.
     """
     options = VerifyOptions(jobs=jobs, older_than_days=older_than, max_seconds=max_time,
@@ -121,4 +135,4 @@ def verify(app: AppContext, targets: tuple[str, ...], older_than: float | None,
         emit_json(report_view(report))
     else:
         print_report(report, quiet=quiet)
-    sys.exit(EXIT_OK if report.ok else EXIT_PROBLEMS)
+    exit_with(report)

@@ -277,6 +277,10 @@ def scan_location(catalog: Catalog, loc: Location, options: ScanOptions,
         gone = scanstore.missing_under_unvisited(s, loc.id, visited, unlisted)
     st.vanished += gone
     st.flush(force=True)
+    if options.rehash:  # every file was read again: the way to accept every change at once
+        from preservation.analyse.accept import accept_rehashed
+
+        result.counts["accepted"] = accept_rehashed(catalog, loc, run_id, options.operator)
     _finish(catalog, loc, run_id, result, options, started)
     return result
 
@@ -306,6 +310,7 @@ def _finish(catalog: Catalog, loc: Location, run_id: int, result: LocationScan,
         **objects_detail, "status": result.status, "message": result.message,
         "files": c["files"], "bytes": c["bytes"], "new": c["new"], "changed": c["changed"],
         "unchanged": c["unchanged"], "missing": c["missing"], "problems": c["problems"],
+        "changes_accepted": c["accepted"],
         "skipped": c["skipped"], "unlisted_folders": c["unlisted_dirs"],
         "skipped_examples": result.skipped[:20], "elapsed_seconds": round(result.elapsed, 3)}))
     if c["hashed"]:

@@ -81,8 +81,12 @@ def test_second_visit_shows_what_changed_since_the_first(run: Run, drive: Path) 
     }
     assert data["counts"]["changed"] == 1 and data["counts"]["missing"] == 1 and data["problems"] == 2
     assert data["registered"] == []
-    text = run("audit", "--jobs", "1", str(drive), expect=0).stdout  # a third visit...
+    text = run("audit", "--jobs", "1", str(drive), expect=1).stdout  # a third visit...
     assert "nothing changed since the last visit" in text  # ...compares with the second
+    # ...and the change nobody accepted is still a problem (issue 16)
+    assert "1 file changed and not accepted: patron-drive/notes.txt" in text
+    run("accept", str(drive / "notes.txt"), "--note", "the patron added a line")
+    assert only(audit(run, str(drive)))["unaccepted_changes"] == []
     assert snapshot(drive) == before
 
 
