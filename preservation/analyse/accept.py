@@ -174,7 +174,9 @@ def accept_rehashed(catalog: Catalog, loc: Location, run_id: int, operator: str 
     for c, sha in changes:
         if sha is None:
             continue
-        catalog.transact(lambda s, c=c, sha=sha: record_accept(s, loc, c, sha, run_id, BULK_NOTE,
-                                                               operator))
+        def work(s: Session, c: OpenChange = c, sha: str = sha) -> int:
+            return record_accept(s, loc, c, sha, run_id, BULK_NOTE, operator)
+
+        catalog.transact(work)
         n += 1
     return n

@@ -104,6 +104,8 @@ def open_changes(s: Session, locations: Iterable[str] | None = None) -> list[Ope
             continue
         first = events[0].detail
         baseline = first.get("previous_sha256") or first.get("sha256")
+        if not isinstance(baseline, str):
+            continue
         last = events[-1].detail
         found = last.get("found_sha256") or last.get("sha256")
         # the old bytes are back (a later scan recorded them, no check since found others)
