@@ -30,10 +30,11 @@ from preservation.catalog.auditstore import Changes, FileProblem, Visit
 from preservation.catalog.decisionstore import OpenChange, open_changes
 from preservation.catalog.engine import Catalog
 from preservation.catalog.inventory import iso
+from preservation.catalog.locations import resolve_locations
 from preservation.catalog.models import Location
 from preservation.catalog.reportstore import verify_coverage
 from preservation.progress import NoProgress, Progress
-from preservation.scan.run import LocationScan, ScanOptions, ScanReport, resolve_targets, scan_location
+from preservation.scan.run import LocationScan, ScanOptions, scan_location
 from preservation.units import human_bytes
 from preservation.vocabulary import FixityStatus, Verdict
 
@@ -186,11 +187,10 @@ def audit(catalog: Catalog, targets: list[str], options: AuditOptions,
     started = time.monotonic()
     progress = progress or NoProgress()
     result = AuditResult()
-    registering = ScanReport()
+    resolved = resolve_locations(catalog, targets, verb="audit", register=True, operator=options.operator)
     # a drive named twice (by its path and its name) is audited once
-    locations = list({loc.id: loc for loc in resolve_targets(catalog, targets, options.operator,
-                                                             registering)}.values())
-    result.registered = registering.registered
+    locations = list({loc.id: loc for loc in resolved.locations}.values())
+    result.registered = resolved.registered
     if options.report is not None:
         from preservation.report import check_destination, output_kind
 

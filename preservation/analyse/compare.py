@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from preservation import agent, paths
+from preservation import agent
 from preservation.analyse import takeout
 from preservation.analyse.lookalikes import DEFAULT_THRESHOLD, EVIDENCE_VERSION, Evidence, Meta
 from preservation.analyse.lookalikes.analysis import candidate_pairs
@@ -51,11 +51,11 @@ from preservation.catalog import lookalikestore as lstore
 from preservation.catalog.comparestore import FileRow
 from preservation.catalog.engine import Catalog
 from preservation.catalog.inventory import iso
-from preservation.catalog.locations import get_location, location_for_path
+from preservation.catalog.locations import get_location, resolve_locations
 from preservation.catalog.models import Location
 from preservation.errors import LocationError, UsageError
 from preservation.progress import NoProgress, Progress
-from preservation.scan.run import ScanOptions, ScanReport, resolve_targets, scan
+from preservation.scan.run import ScanOptions, scan
 from preservation.vocabulary import Verdict
 
 #: Version of the JSON written by :meth:`CompareResult.to_json` (schemas/compare.json).
@@ -434,21 +434,9 @@ class Prepared:
 
 def _resolve(catalog: Catalog, target: str, operator: str | None, registered: list[str]) -> Location:
     """A location by name, or by its root folder (registered on the fly, as scan does)."""
-    with catalog.session() as s:
-        try:
-            return get_location(s, target)
-        except LocationError:
-            if not os.path.exists(os.path.expanduser(target)):
-                raise
-        found = location_for_path(s, paths.absolute(target))
-        if found is not None and found[1]:
-            raise LocationError(
-                f"{target} is inside the location {found[0].name!r}; compare whole locations "
-                f"(preservation compare {found[0].name!r} ...).")
-    report = ScanReport()
-    loc = resolve_targets(catalog, [target], operator, report)[0]
-    registered.extend(report.registered)
-    return loc
+    resolved = resolve_locations(catalog, [target], verb="compare", register=True, operator=operator)
+    registered.extend(resolved.registered)
+    return resolved.locations[0]
 
 
 def prepare(catalog: Catalog, reference: str, other: str, *, rescan: bool = False,

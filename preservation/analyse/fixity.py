@@ -38,9 +38,8 @@ from preservation.catalog import fixitystore, scanstore
 from preservation.catalog.decisionstore import OpenChange, open_changes
 from preservation.catalog.engine import Catalog
 from preservation.catalog.fixitystore import Check, Due
-from preservation.catalog.locations import get_location, list_locations, location_for_path
+from preservation.catalog.locations import resolve_locations
 from preservation.catalog.models import Location
-from preservation.errors import LocationError
 from preservation.fingerprint import reader
 from preservation.progress import NoProgress, Progress
 from preservation.provenance.chain import format_time
@@ -125,34 +124,11 @@ class VerifyReport:
         return sum(lv.counts[key] for lv in self.locations)
 
 
-def resolve_locations(catalog: Catalog, targets: Iterable[str]) -> list[Location]:
-    """Location names, or a location's root folder; none means every registered location."""
-    with catalog.session() as s:
-        targets = list(targets)
-        if not targets:
-            locs = list_locations(s)
-            if not locs:
-                raise LocationError("No locations are registered yet, so there is nothing to "
-                                    "verify.", hint="Scan one first: preservation scan PATH")
-            return locs
-        out = []
-        for t in targets:
-            try:
-                out.append(get_location(s, t))
-            except LocationError:
-                found = (location_for_path(s, paths.absolute(t))
-                         if os.path.isdir(os.path.expanduser(t)) else None)
-                if found is None or found[1]:
-                    raise
-                out.append(found[0])
-        return out
-
-
 def verify(catalog: Catalog, targets: Iterable[str], options: VerifyOptions,
            progress: Progress | None = None) -> VerifyReport:
     report = VerifyReport()
     deadline = None if options.max_seconds is None else clock() + options.max_seconds
-    for loc in resolve_locations(catalog, targets):
+    for loc in resolve_locations(catalog, list(targets), verb="verify").locations:
         if deadline is not None and clock() >= deadline:
             report.locations.append(_not_started(catalog, loc, options))
             continue

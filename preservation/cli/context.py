@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -12,12 +13,13 @@ from rich.console import Console
 from rich.text import Text
 
 from preservation import paths
-from preservation.catalog.engine import Catalog, open_catalog
+from preservation.catalog import locations
+from preservation.catalog.engine import Catalog, open_catalog, resolve_url
 from preservation.errors import HasProblems, exit_code
 from preservation.units import human_bytes
 
 __all__ = ["AppContext", "console", "emit_json", "exit_with", "human_bytes", "name_text", "operator_option", "pass_app",
-           "terminal_safe"]
+           "refuse_writing_into_locations", "terminal_safe"]
 
 
 @dataclass
@@ -78,3 +80,15 @@ def _storable_text(ctx: click.Context, param: click.Parameter, value: str | None
 def exit_with(result: HasProblems) -> NoReturn:
     """Leave with the one exit-code rule: 1 if anything in ``result`` needs action, else 0."""
     sys.exit(exit_code(result))
+
+
+def refuse_writing_into_locations(app: AppContext, path: str, *, around: bool = False,
+                                  advice: str = "Choose another folder.") -> None:
+    """The catalog's never-write-here guard (:func:`preservation.catalog.locations.refuse_writing_into_locations`)
+    for a command's output ``path``; without a catalog yet there are no locations (and none is
+    created here)."""
+    url = resolve_url(app.catalog_value)
+    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
+        return
+    with app.catalog.session() as s:
+        locations.refuse_writing_into_locations(s, path, shown=path, around=around, advice=advice)

@@ -18,7 +18,14 @@ from preservation.analyse.lookalikes import (
     find_lookalikes,
     write_diff_png,
 )
-from preservation.cli.context import AppContext, console, emit_json, pass_app, terminal_safe
+from preservation.cli.context import (
+    AppContext,
+    console,
+    emit_json,
+    pass_app,
+    refuse_writing_into_locations,
+    terminal_safe,
+)
 from preservation.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
 
 _STYLE = {"identical": "green", "same-pixels": "green", "derivative": "cyan",
@@ -124,7 +131,7 @@ def diff(app: AppContext, file_a: str, file_b: str, out: str | None, as_json: bo
     The files are only read. The picture (--out) may not be written inside a scanned location.
     """
     if out is not None:
-        _refuse_inside_location(app, out)
+        refuse_writing_into_locations(app, out, advice="Choose another folder for --out.")
     if out is not None:
         res = write_diff_png(file_a, file_b, out)
     else:
@@ -143,20 +150,3 @@ def diff(app: AppContext, file_a: str, file_b: str, out: str | None, as_json: bo
         c.print(f"  PSNR {d.psnr:.1f} dB, SSIM {d.ssim:.3f}, change {d.pattern}", markup=False)
     if out:
         c.print(f"Difference picture written to {out}", markup=False)
-
-
-def _refuse_inside_location(app: AppContext, out: str) -> None:
-    """Never write into a scanned location: refuse an output path inside one."""
-    from preservation import paths
-    from preservation.catalog.engine import resolve_url
-    from preservation.catalog.locations import location_for_path
-
-    url = resolve_url(app.catalog_value)
-    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
-        return  # no catalog yet: no registered locations
-    target = paths.absolute(os.path.dirname(os.path.abspath(out)) or ".")
-    with app.catalog.session() as s:
-        found = location_for_path(s, target)
-    if found is not None:
-        raise UsageError(f"{out} is inside the scanned location {found[0].name!r}; this tool never "
-                         "writes there. Choose another folder for --out.")

@@ -6,9 +6,7 @@ import os
 
 import click
 
-from preservation import paths
-from preservation.cli.context import AppContext, console, human_bytes, pass_app
-from preservation.errors import UsageError
+from preservation.cli.context import AppContext, console, human_bytes, pass_app, refuse_writing_into_locations
 from preservation.workshop.sample import ANSWERS, DEFAULT_SEED, write_sample
 
 
@@ -33,7 +31,7 @@ def sample(app: AppContext, directory: str, seed: int) -> None:
     lookalikes should report. The same seed writes the same bytes and dates every time.
     Nothing is written outside DIR, and a DIR that is not empty is refused.
     """
-    _refuse_overlapping_location(app, directory)
+    refuse_writing_into_locations(app, directory, around=True)
     manifest = write_sample(directory, seed)
     root = os.path.abspath(os.path.expanduser(directory))
     c = console()
@@ -59,28 +57,10 @@ def handout(app: AppContext, out: str, paper: str) -> None:
     The handout goes with the sample archive (preservation workshop sample). Its source is
     shipped with the tool; every command in it is run by the tool's tests.
     """
-    from preservation.cli.lookalikes import _refuse_inside_location
     from preservation.workshop.handout import kind_of, write_handout
 
     kind_of(out)
-    _refuse_inside_location(app, out)
+    refuse_writing_into_locations(app, out, advice="Choose another folder for --out.")
     written = write_handout(out, paper)
     pages = f"{written.pages} pages, " if written.pages else ""
     console().print(f"Wrote {written.path} ({pages}{human_bytes(written.bytes)}).", markup=False)
-
-
-def _refuse_overlapping_location(app: AppContext, directory: str) -> None:
-    """Never write into a registered location (nor around one): refuse such a DIR."""
-    from preservation.catalog.engine import resolve_url
-    from preservation.catalog.locations import list_locations
-
-    url = resolve_url(app.catalog_value)
-    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
-        return  # no catalog yet: no registered locations (and none is created here)
-    target = paths.absolute(directory)
-    with app.catalog.session() as s:
-        for loc in list_locations(s):
-            if (paths.relative_to(target, loc.root_bytes) is not None
-                    or paths.relative_to(loc.root_bytes, target) is not None):
-                raise UsageError(f"{directory} overlaps the registered location {loc.name!r} "
-                                 f"({loc.root}); this tool never writes there. Choose another folder.")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from preservation import paths
 from preservation.catalog.engine import Catalog
 from preservation.catalog.evidencestore import location_roots
-from preservation.catalog.locations import location_for_path
+from preservation.catalog.locations import refuse_writing_into_locations
 from preservation.errors import UsageError
 
 ALGORITHMS = ("sha256", "sha512")
@@ -57,10 +57,7 @@ def destination(catalog: Catalog, out: str | os.PathLike[str]) -> Destination:
     if not os.path.isdir(parent):
         raise UsageError(f"Cannot make {path}: the folder {parent} does not exist.")
     with catalog.session() as s:
-        found = location_for_path(s, paths.absolute(parent))
-    if found is not None:
-        raise UsageError(f"{path} would be inside the location {found[0].name!r}. This tool never "
-                         "writes into a scanned location; make the package somewhere else.")
+        refuse_writing_into_locations(s, path, shown=path, advice="Make the package somewhere else.")
     return Destination(path, parent, name)
 
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from preservation import paths
 from preservation.catalog.engine import Catalog
 from preservation.errors import UsageError
 from preservation.report.csvout import CsvSink
@@ -64,7 +63,7 @@ def output_kind(path: str | os.PathLike[str], kinds: dict[str, str] = KINDS) -> 
 
 def check_destination(catalog: Catalog, path: str | os.PathLike[str]) -> str:
     """The absolute output path; refuses a folder that is missing or inside a scanned location."""
-    from preservation.catalog.locations import location_for_path
+    from preservation.catalog.locations import refuse_writing_into_locations
 
     out = os.path.abspath(os.path.expanduser(os.fspath(path)))
     folder = os.path.dirname(out)
@@ -73,11 +72,7 @@ def check_destination(catalog: Catalog, path: str | os.PathLike[str]) -> str:
     if os.path.isdir(out):
         raise UsageError(f"Cannot write {out}: it is a folder.")
     with catalog.session() as s:
-        found = location_for_path(s, paths.absolute(folder))
-    if found is not None:
-        raise UsageError(
-            f"{out} is inside the location {found[0].name!r} ({found[0].root}). This tool never "
-            "writes into a scanned location; write the report somewhere else.")
+        refuse_writing_into_locations(s, out, shown=out, advice="Write the report somewhere else.")
     return out
 
 

@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session
 from preservation import paths
 from preservation.catalog import scanstore
 from preservation.catalog.engine import Catalog
-from preservation.catalog.locations import add_location, get_location, location_for_path, unique_name
+from preservation.catalog.locations import resolve_locations
 from preservation.catalog.models import Location
-from preservation.errors import LocationError
 from preservation.progress import NoProgress, Progress
 from preservation.scan.distributed import ClusterError, DaskFingerprinter
 from preservation.scan.walk import walk
@@ -89,50 +88,12 @@ class ScanReport:
         return sum(ls.counts[key] for ls in self.locations)
 
 
-def resolve_targets(catalog: Catalog, targets: list[str], operator: str | None,
-                    report: ScanReport) -> list[Location]:
-    """Location names, or paths (registered on the fly with media 'unknown')."""
-    out: list[Location] = []
-    with catalog.session() as s:
-        if not targets:
-            from preservation.catalog.locations import list_locations
-
-            out = list_locations(s)
-            if not out:
-                raise LocationError("No locations are registered yet.",
-                                    hint="Add one: preservation location add NAME PATH, "
-                                         "or scan a path: preservation scan PATH")
-            return out
-    for t in targets:
-        with catalog.session() as s:
-            try:
-                out.append(get_location(s, t))
-                continue
-            except LocationError:
-                if not os.path.exists(os.path.expanduser(t)):
-                    raise
-            p = paths.absolute(t)
-            if not os.path.isdir(p):
-                raise LocationError(f"{t} is not a folder; a location is a folder to scan.")
-            found = location_for_path(s, p)
-            if found is not None:
-                loc, rel = found
-                if rel:
-                    raise LocationError(
-                        f"{t} is inside location {loc.name!r}; scan the whole location: "
-                        f"preservation scan {loc.name!r}")
-                out.append(loc)
-                continue
-            name = unique_name(s, os.path.basename(paths.printable(p).rstrip("/")) or "root")
-        out.append(add_location(catalog, name, p, operator=operator))
-        report.registered.append(name)
-    return out
-
-
 def scan(catalog: Catalog, targets: list[str], options: ScanOptions,
          progress: Progress | None = None) -> ScanReport:
     report = ScanReport()
-    for loc in resolve_targets(catalog, targets, options.operator, report):
+    resolved = resolve_locations(catalog, targets, verb="scan", register=True, operator=options.operator)
+    report.registered.extend(resolved.registered)
+    for loc in resolved.locations:
         report.locations.append(scan_location(catalog, loc, options, progress or NoProgress()))
     return report
 
