@@ -7,6 +7,7 @@ traceback) and exits with its code.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 EXIT_OK = 0
@@ -60,3 +61,18 @@ class NotInCatalogError(PreservationError):
 
 class UsageError(PreservationError):
     """Options that cannot work together or values out of range."""
+
+
+class ClusterError(PreservationError):
+    """The Dask cluster cannot be used: no scheduler there, no workers, workers that differ."""
+
+
+class Refused(PreservationError):
+    """The package cannot be made from these files; every reason is in the message."""
+
+    def __init__(self, problems: Sequence[str], *, hint: str | None = None) -> None:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        n = len(problems)
+        super().__init__(f"No evidence package was made: {n} file{'s' if n != 1 else ''} cannot go into "
+                         f"it (a package holds only verified originals):\n{lines}", hint=hint)
+        self.problems = list(problems)

@@ -30,14 +30,14 @@ from preservation.catalog.engine import Catalog
 from preservation.catalog.events import default_operator
 from preservation.catalog.evidencestore import record_package, record_refused_copies
 from preservation.catalog.inventory import iso
-from preservation.errors import PreservationError, UsageError
+from preservation.errors import PreservationError, Refused, UsageError
 from preservation.evidence import bag as bags
 from preservation.evidence.comparisons import resolve
 from preservation.evidence.copying import CopyFailed, assign_bag_paths, copy_verified
 from preservation.evidence.letter import LETTERS, letter_text, readme_text, write_letter_pdf
 from preservation.evidence.provenance import build_record, write_json, write_premis
 from preservation.evidence.report import draw_differences, write_pdf
-from preservation.evidence.select import COMPARE, Refused, Request, Selection, select
+from preservation.evidence.select import COMPARE, Request, Selection, select
 from preservation.evidence.validate import Validation, validate_bag
 from preservation.report.assets import AssetStore
 from preservation.report.model import PAPERS

@@ -25,7 +25,7 @@ from preservation.catalog.evidencestore import (
     location_names,
 )
 from preservation.catalog.inventory import iso
-from preservation.errors import NotInCatalogError, PreservationError, UsageError
+from preservation.errors import NotInCatalogError, Refused, UsageError
 from preservation.vocabulary import FileState, FixityStatus, Verdict
 
 if TYPE_CHECKING:
@@ -37,17 +37,6 @@ FILES, GROUP, COMPARE = "files", "group", "compare"
 #: Where each kind of file goes in the payload (data/<folder>/<location>/<path>).
 ROLE_FOLDERS = {"file": "files", "original": "originals", "platform": "platform"}
 LOOKALIKES, LOSS_AUDIT = "look-alike analysis", "loss audit"
-
-
-class Refused(PreservationError):
-    """The package cannot be made from these files; every reason is in the message."""
-
-    def __init__(self, problems: Sequence[str], *, hint: str | None = None) -> None:
-        lines = "\n".join(f"  - {p}" for p in problems)
-        n = len(problems)
-        super().__init__(f"No evidence package was made: {n} file{'s' if n != 1 else ''} cannot go into "
-                         f"it (a package holds only verified originals):\n{lines}", hint=hint)
-        self.problems = list(problems)
 
 
 @dataclass
@@ -342,5 +331,5 @@ def select(catalog: Catalog, request: Request) -> Selection:
     return from_compare(catalog, request.from_compare)
 
 
-__all__ = ["COMPARE", "FILES", "GROUP", "ROLE_FOLDERS", "Loss", "Packed", "Pair", "Refused", "Request",
+__all__ = ["COMPARE", "FILES", "GROUP", "ROLE_FOLDERS", "Loss", "Packed", "Pair", "Request",
            "Selection", "check", "resolve_file", "select", "unverified"]

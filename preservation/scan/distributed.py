@@ -36,7 +36,7 @@ from concurrent.futures import CancelledError
 from typing import TYPE_CHECKING, Any
 
 from preservation import __version__, paths
-from preservation.errors import PreservationError, UsageError
+from preservation.errors import ClusterError, UsageError
 from preservation.fingerprint.model import Fingerprint
 from preservation.scan.workers import Done, Item, crashed, fingerprint_chunk
 
@@ -50,10 +50,6 @@ CHECK_EVERY = 5.0  # seconds between looks at the cluster while waiting for resu
 
 KILLED = ("fingerprinting this file killed every Dask worker process that tried it (a decoder "
           "failure or memory exhaustion); it was not fingerprinted")
-
-
-class ClusterError(PreservationError):
-    """The Dask cluster cannot be used: no scheduler there, no workers, workers that differ."""
 
 
 def parse_address(spec: str) -> str | int:

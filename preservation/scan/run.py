@@ -23,8 +23,9 @@ from preservation.catalog import scanstore
 from preservation.catalog.engine import Catalog
 from preservation.catalog.locations import resolve_locations
 from preservation.catalog.models import Location
+from preservation.errors import ClusterError
 from preservation.progress import NoProgress, Progress
-from preservation.scan.distributed import ClusterError, DaskFingerprinter
+from preservation.scan.distributed import DaskFingerprinter
 from preservation.scan.walk import walk
 from preservation.scan.workers import Fingerprinter, Item
 from preservation.vocabulary import EventOutcome, EventType

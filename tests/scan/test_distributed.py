@@ -23,8 +23,9 @@ import pytest
 from distributed import Client, LocalCluster
 
 import preservation.scan.distributed as dist
+from preservation.errors import ClusterError
 from preservation.fingerprint.limits import MEMORY_CAP_BYTES
-from preservation.scan.distributed import ClusterError, DaskFingerprinter
+from preservation.scan.distributed import DaskFingerprinter
 from preservation.scan.workers import Item
 from tests.conftest import PHOTOS, Run
 from tests.helpers.processes import count, distinct_photos, integrity_ok, kill_when, start_cli
