@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import csv
 import sys
-from typing import Any
 
 import click
 
 from preservation.cli.context import AppContext, console, emit_json, pass_app
-from preservation.provenance.decisions import DecisionRecord, current, iter_decisions
+from preservation.provenance.decisions import export_view, iter_decisions
 from preservation.report.csvout import safe_cell
 
 CSV_COLUMNS = ("seq", "time", "operator", "decision", "label", "contents", "files",
                "authoritative_location", "authoritative_path", "authoritative_sha256", "note",
                "current", "event_hash")
-
-
-def decisions_view(records: list[DecisionRecord], *, include_replaced: bool) -> dict[str, Any]:
-    """The JSON document (schemas/decisions.json): each decision and whether it still stands."""
-    latest = {r.seq for r in current(records).values()}
-    rows = [{**r.to_json(), "current": r.seq in latest} for r in records
-            if include_replaced or r.seq in latest]
-    return {"decisions": rows, "count": len(rows), "replaced": len(records) - len(latest)}
 
 
 @click.command()
@@ -42,7 +33,7 @@ def decisions(app: AppContext, as_json: bool, as_csv: bool, include_replaced: bo
         raise click.UsageError("Choose one of --json and --csv.")
     with app.catalog.session() as s:
         records = list(iter_decisions(s))
-    view = decisions_view(records, include_replaced=include_replaced)
+    view = export_view(records, include_replaced=include_replaced)
     if as_json:
         emit_json(view)
     elif as_csv:

@@ -84,10 +84,14 @@ def _print(result: LookalikeResult) -> None:
     for g in result.groups:
         title = "exact copies" if g.kind == "copies" else "look-alikes"
         c.print(f"\n[bold]Group {g.id}[/bold] ({title}, {len(g.members)} files, key {g.key})")
-        c.print(terminal_safe(f"  likely original: {g.original.path} ({g.original.location})", name=True),
-                markup=False)
-        if g.original_reasons:
-            c.print("    because: " + "; ".join(g.original_reasons), markup=False)
+        if g.authoritative is not None and g.authoritative_decision is not None:
+            c.print(terminal_safe(f"  authoritative copy: {g.authoritative.path} ({g.authoritative.location}), "
+                                  f"{g.authoritative_decision.reviewed}", name=True), markup=False)
+        else:
+            c.print(terminal_safe(f"  likely original: {g.original.path} ({g.original.location})", name=True),
+                    markup=False)
+            if g.original_reasons:
+                c.print("    because: " + "; ".join(g.original_reasons), markup=False)
         if len(g.originals) > 1:
             c.print(f"  {len(g.originals)} distinct photographs in this group; each is an original:",
                     markup=False)
@@ -98,6 +102,10 @@ def _print(result: LookalikeResult) -> None:
             c.print(f"  [{style}]{p.verdict!s:<11}[/{style}] {_name(p.a)}  ~  {_name(p.b)}",
                     highlight=False)
             c.print(f"  {'':<11} {p.explanation}", markup=False)
+            if p.decision is not None:
+                c.print(terminal_safe(f"  {'':<11} decided: {p.decision.label}, {p.decision.reviewed}"
+                                      + (f" ({p.decision.note})" if p.decision.note else ""), name=True),
+                        markup=False)
     counts: dict[str, int] = {}
     for g in result.groups:
         for p in g.pairs:
@@ -105,8 +113,11 @@ def _print(result: LookalikeResult) -> None:
     c.print(f"\n{st.get('groups', len(result.groups))} groups "
             f"({st.get('lookalike_groups', 0)} with look-alikes, {st.get('copy_groups', 0)} only exact copies); "
             + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) + ".", markup=False)
+    undecided = sum(1 for g in result.groups for p in g.pairs if p.decision is None)
     c.print("Nothing was changed. Even exact copies in different places are backups: keep them.",
             markup=False)
+    if undecided:
+        c.print(f"{undecided} pairs nobody has decided about yet: preservation review", markup=False)
     if result.problems:
         c.print(f"[yellow]{result.problems} pairs could not be compared (a file unreadable or "
                 "changed since its scan); see the pairs marked 'could not be compared'.[/yellow]")

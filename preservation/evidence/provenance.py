@@ -8,7 +8,8 @@ report, the letter and the README are rendered from it, so they cannot disagree 
 
 Each event keeps its chain fields (``seq``, ``prev_hash``, ``hash``); ``hash_ok`` says whether
 the event's hash was recomputed from its fields when the package was made. Events of the
-catalog that concern none of these files are not copied; ``chain.newest`` names the catalog's
+catalog that concern none of these files are not copied; ``decisions`` lists what people decided
+about these files' contents (appraisal events, as ``preservation decisions --json`` has them); ``chain.newest`` names the catalog's
 newest event at that moment, so the full log can be checked against the package later.
 """
 
@@ -26,6 +27,7 @@ from preservation.catalog.evidencestore import events_about
 from preservation.catalog.inventory import iso
 from preservation.evidence.select import Packed, Pair, Selection
 from preservation.provenance.chain import HASHED_FIELDS, event_hash, format_time
+from preservation.provenance.decisions import export_view, iter_decisions
 from preservation.provenance.export import chain_view, check_chain
 from preservation.provenance.premis import file_object, write_document, xml_text
 
@@ -89,6 +91,8 @@ def build_record(catalog: Catalog, selection: Selection, package: dict[str, Any]
     """The whole record (``evidence/provenance.json``) of a package whose files are copied."""
     with catalog.session() as s:
         records, concern = events_about(s, [p.file for p in selection.files])
+        decided = export_view(list(iter_decisions(s)),
+                              contents={p.file.sha256 for p in selection.files if p.file.sha256})
     chain = chain_view(check_chain(catalog))
     events = []
     for rec in records:
@@ -106,6 +110,7 @@ def build_record(catalog: Catalog, selection: Selection, package: dict[str, Any]
                     "verdict": x.verdict, "explanation": x.explanation, "platform_title": x.title}
                    for x in selection.losses],
         "events": events,
+        "decisions": decided["decisions"],
         "chain": {"events_in_catalog": chain["events"], "intact": chain["intact"],
                   "first_break": chain["first_break"], "newest": chain["newest"],
                   "how_to_verify": HOW_TO_VERIFY},

@@ -189,6 +189,18 @@ def current(records: Iterable[DecisionRecord]) -> dict[frozenset[str], DecisionR
     return out
 
 
+def export_view(records: list[DecisionRecord], *, include_replaced: bool = True,
+                contents: set[str] | None = None) -> dict[str, Any]:
+    """The decisions as a document (``schemas/decisions.json``): each one and whether it still
+    stands. ``contents``: only decisions about any of these SHA-256s (an evidence package's)."""
+    latest = {r.seq for r in current(records).values()}
+    chosen = [r for r in records if contents is None or contents.intersection(r.contents)]
+    rows = [{**r.to_json(), "current": r.seq in latest} for r in chosen
+            if include_replaced or r.seq in latest]
+    return {"decisions": rows, "count": len(rows),
+            "replaced": sum(1 for r in chosen if r.seq not in latest)}
+
+
 def current_decisions(catalog: Catalog) -> dict[frozenset[str], DecisionRecord]:
     """:func:`current` over the catalog's whole chain."""
     with catalog.session() as s:
@@ -196,4 +208,4 @@ def current_decisions(catalog: Catalog) -> dict[frozenset[str], DecisionRecord]:
 
 
 __all__ = ["LABELS", "DecisionRecord", "FileRef", "append_decision", "current",
-           "current_decisions", "from_event", "iter_decisions", "record_decision"]
+           "current_decisions", "export_view", "from_event", "iter_decisions", "record_decision"]

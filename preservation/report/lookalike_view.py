@@ -101,6 +101,8 @@ def comparison_view(cmp: Comparison, shown: dict[str, tuple[str, str]], original
         "seconds_apart": md.seconds_apart,
         "time_apart": duration(md.seconds_apart) if md.seconds_apart is not None else None,
         "difference_map": None, "difference_note": None, "evidence": None,
+        "decision": None if cmp.decision is None else {
+            "label": cmp.decision.label, "reviewed": cmp.decision.reviewed, "note": cmp.decision.note},
     }
     if pictures is not None:
         asset, note = pictures.difference_map(cmp)
@@ -131,6 +133,7 @@ class _Group:
     contents: int
     files: int
     comparisons: list[Comparison]
+    authoritative: dict[str, str] | None = None  # the copy a person chose, and who, when
 
 
 def _groups(ctx: BuildContext) -> tuple[list[_Group], dict[str, int]]:
@@ -150,10 +153,15 @@ def _groups(ctx: BuildContext) -> tuple[list[_Group], dict[str, int]]:
         for m in g.members:
             shown.setdefault(m.sha256, (m.location, m.relative_path))
         comparisons = [Comparison(info[p.a.sha256], info[p.b.sha256], Verdict(p.verdict), p.explanation,
-                                  list(p.reasons), Evidence.from_json(p.evidence))
+                                  list(p.reasons), Evidence.from_json(p.evidence), p.decision)
                        for p in pairs if p.a.sha256 in info and p.b.sha256 in info]
+        chosen = None
+        if g.authoritative is not None and g.authoritative_decision is not None:
+            chosen = {"location": g.authoritative.location, "path": g.authoritative.relative_path,
+                      "reviewed": g.authoritative_decision.reviewed}
         out.append(_Group(g.id, g.key, info[g.original.sha256], list(g.original_reasons), shown,
-                          {m.sha256 for m in g.originals}, len(shown), len(g.members), comparisons))
+                          {m.sha256 for m in g.originals}, len(shown), len(g.members), comparisons,
+                          chosen))
     out.sort(key=lambda g: (rank(g.comparisons), g.number))
     return out, dict(result.stats)
 
@@ -180,6 +188,7 @@ def build(ctx: BuildContext) -> dict[str, Any]:
             "number": g.number, "key": g.key, "contents": g.contents, "files": g.files,
             "original": file_view(g.original, g.shown.get(g.original.sha256), pictures, opts.show_gps),
             "original_reasons": g.reasons, "comparisons_total": len(g.comparisons),
+            "authoritative": g.authoritative,
             "comparisons": [comparison_view(c, g.shown, g.originals, pictures, opts.show_gps, opts.staff)
                             for c in take]})
     csv_name = None

@@ -25,6 +25,7 @@ from PIL import Image
 from preservation.analyse.lookalikes.diffimage import heat_map
 from preservation.analyse.lookalikes.evidence import Evidence
 from preservation.catalog.reportstore import ContentInfo
+from preservation.provenance.decisions import DecisionRecord
 from preservation.report.assets import Asset, AssetStore, encode_jpeg, fit, load_picture
 from preservation.vocabulary import Verdict
 
@@ -46,6 +47,7 @@ class Comparison:
     explanation: str
     reasons: list[str]
     evidence: Evidence
+    decision: DecisionRecord | None = None  # what a person decided about this pair
 
 
 def readable_paths(c: ContentInfo) -> list[bytes]:

@@ -5,9 +5,10 @@ The groups are those of :func:`preservation.analyse.lookalikes.find_lookalikes`,
 when the page starts (their evidence is cached in the catalog). Decisions are read from the
 provenance chain on every request, so a decision recorded elsewhere shows at the next page.
 
-A pair is *decided* when the latest decision about its two contents (by SHA-256) stands; a
-decision naming an authoritative copy that no longer holds those bytes stands no more, and the
-pair is asked again. A pair whose contents changed is a new pair, with no decision.
+A pair is *decided* when the latest decision about its two contents (by SHA-256) stands
+(:func:`preservation.analyse.lookalikes.decided.standing`): a decision naming an authoritative
+copy that no longer holds those bytes stands no more, and the pair is asked again; a pair whose
+contents changed is a new pair, with no decision.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from preservation.analyse.lookalikes import Evidence, Group, LookalikeResult, Member, Pair
-from preservation.provenance.decisions import LABELS, DecisionRecord, FileRef
+from preservation.analyse.lookalikes.decided import file_ref, standing, subject
+from preservation.provenance.decisions import LABELS, DecisionRecord
 from preservation.report.glossary import VERDICT_GUIDANCE, VERDICT_LABELS
 from preservation.report.lookalike_view import FIELD_LABELS, field_value
 from preservation.report.lookalikes import VERDICT_ORDER
@@ -27,27 +29,6 @@ PAGE_SIZE = 50
 #: The decisions the page offers, in the order shown (the authoritative copy: one per side).
 CHOICES: tuple[Decision, ...] = (Decision.KEEP_BOTH, Decision.AUTHORITATIVE, Decision.SAME_PICTURE,
                                  Decision.NOT_SURE)
-
-
-def subject(pair: Pair) -> frozenset[str]:
-    return frozenset({pair.a.sha256, pair.b.sha256})
-
-
-def file_ref(m: Member) -> FileRef:
-    return FileRef(m.location, m.relative_path, m.sha256)
-
-
-def standing(pair: Pair, group: Group, decisions: dict[frozenset[str], DecisionRecord]
-             ) -> DecisionRecord | None:
-    """The decision that stands for ``pair`` (None: not decided, or asked again)."""
-    rec = decisions.get(subject(pair))
-    if rec is None:
-        return None
-    if rec.authoritative is not None:
-        held = {file_ref(m) for m in group.members}
-        if rec.authoritative not in held:
-            return None  # the chosen copy no longer holds those bytes (or is gone): ask again
-    return rec
 
 
 def risk_key(g: Group) -> tuple[int, int, int, int]:

@@ -29,8 +29,10 @@ import numpy.typing as npt
 
 from preservation.catalog import lookalikestore as store
 from preservation.catalog.engine import Catalog
+from preservation.provenance.decisions import DecisionRecord, current, iter_decisions
 from preservation.vocabulary import Verdict
 
+from .decided import apply_decisions, decision_json
 from .evidence import EVIDENCE_VERSION, Evidence, Meta
 from .groups import Rank, UnionFind, order_by_rank, rank_contents
 from .measure import PairToMeasure, measure_pairs
@@ -77,12 +79,13 @@ class Pair:
     reasons: list[str]
     evidence: dict[str, Any]
     cached: bool = False
+    decision: DecisionRecord | None = None  # what a person decided, where it stands (.decided)
 
     def to_json(self) -> dict[str, Any]:
         return {"a": self.a.path, "b": self.b.path, "a_location": self.a.location,
                 "b_location": self.b.location, "verdict": str(self.verdict),
                 "explanation": self.explanation, "reasons": list(self.reasons),
-                "evidence": self.evidence}
+                "evidence": self.evidence, "decision": decision_json(self.decision)}
 
 
 @dataclass(slots=True)
@@ -94,6 +97,8 @@ class Group:
     originals: list[Member]  # the likely original of each distinct picture in the group
     members: list[Member]
     pairs: list[Pair]
+    authoritative: Member | None = None  # the copy a person chose (.decided), over the guess
+    authoritative_decision: DecisionRecord | None = None
 
     @property
     def kind(self) -> str:
@@ -105,7 +110,12 @@ class Group:
                 "original_reasons": list(self.original_reasons),
                 "originals": [m.path for m in self.originals],
                 "members": [m.to_json() for m in self.members],
-                "pairs": [p.to_json() for p in self.pairs]}
+                "pairs": [p.to_json() for p in self.pairs],
+                "authoritative": None if self.authoritative is None else {
+                    "path": self.authoritative.path, "location": self.authoritative.location,
+                    "sha256": self.authoritative.sha256,
+                    "reviewed": self.authoritative_decision.reviewed if self.authoritative_decision else None},
+                "undecided_pairs": sum(1 for p in self.pairs if p.decision is None)}
 
 
 @dataclass(slots=True)
@@ -317,6 +327,8 @@ def find_lookalikes(catalog: Catalog, location: str | None = None,
         by_content.setdefault(key[0], []).append((key, res, was_cached))
     for number, comp in enumerate(comps, start=1):
         result.groups.append(_group(number, comp, infos, where, ranks, by_content))
+    with catalog.session() as s:  # what people decided (appraisal events), over the guesses
+        apply_decisions(result, current(iter_decisions(s)))
     stats["groups"] = len(result.groups)
     stats["lookalike_groups"] = sum(1 for g in result.groups if g.kind == "lookalikes")
     stats["copy_groups"] = stats["groups"] - stats["lookalike_groups"]
