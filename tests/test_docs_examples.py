@@ -35,6 +35,8 @@ EVENT_CHAIN = ROOT / "docs" / "internals" / "event-chain.md"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
 CATALOG = "preservation.sqlite"  # the name the page's sqlite example opens
 
+pytestmark = pytest.mark.slow  # the sample is scanned, compared and verified first
+
 
 def fenced(page: Path) -> list[tuple[str, str]]:
     """(language, body) of every top-level fenced block, in order."""

@@ -242,6 +242,7 @@ def test_file_rows_with_paths_of_any_length(catalog: Catalog) -> None:
                 assert index in plan, plan
 
 
+@pytest.mark.slow
 def test_the_first_open_by_three_processes_at_once_makes_one_schema(empty_url: str) -> None:
     code = ("import sys; from preservation.catalog.engine import open_catalog; "
             "sys.stdin.read(); open_catalog(sys.argv[1]).dispose()")

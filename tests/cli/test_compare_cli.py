@@ -16,6 +16,7 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> Trees:
     return build(tmp_path_factory.mktemp("lossaudit-cli"))
 
 
+@pytest.mark.slow
 def test_json_by_folder_names_every_status_and_exits_1(run: Run, trees: Trees) -> None:
     before = snapshot(trees.reference.parent)
     data = run.json("compare", str(trees.reference), str(trees.other), "--jobs", "1", expect=1)

@@ -12,6 +12,7 @@ import tempfile
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from exifread.utils import Ratio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -129,6 +130,7 @@ class _Tag:
         self.values = values
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None)
 @given(st.dictionaries(_KEYS, _VALUES | _VALUES.map(_Tag), max_size=12))
 def test_exif_normaliser_never_raises(tags: dict[str, Any]) -> None:

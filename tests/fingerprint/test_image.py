@@ -79,6 +79,7 @@ def test_different_pictures_have_different_hashes(fp: FP) -> None:
     assert distance(a, b, "phash") >= 20 and distance(a, b, "dhash") >= 20
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_same_picture_in_any_format_hashes_alike(fp: FP, photo: Photo, name: str) -> None:
     im = photo(name)

@@ -50,6 +50,7 @@ def _scan(catalog: Path, root: Path, limit_bytes: int | None = None) -> subproce
                           preexec_fn=limit if limit_bytes else None)
 
 
+@pytest.mark.slow
 def test_catalog_disk_full_is_a_clear_error_and_the_next_run_finishes(tmp_path: Path) -> None:
     tree = tmp_path / "photos"
     _tree(tree, 300)

@@ -8,11 +8,14 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import validate
 from tests.helpers.processes import count, distinct_photos, integrity_ok, run_cli, start_cli
 from tests.scan.test_scan import chain_ok
 
 
+@pytest.mark.slow
 def test_two_scans_and_a_verify_at_once(tmp_path: Path) -> None:
     tree = tmp_path / "photos"
     distinct_photos(tree, 100)

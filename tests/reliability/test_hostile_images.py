@@ -253,6 +253,7 @@ _ENTRY = st.tuples(_TAGS, st.integers(0, 14) | st.integers(0, 65535),
 _ENTRIES = st.lists(_ENTRY, max_size=10)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ifd0=_ENTRIES, sub=st.none() | _ENTRIES, count=st.none() | st.integers(0, 65535),
        exif_at=st.none() | st.integers(0, 2**32 - 1))

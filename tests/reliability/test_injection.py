@@ -98,6 +98,7 @@ def test_printable_names_decode_back_and_are_never_alike() -> None:
         assert unescape(xml_text(text)) == name  # PREMIS adds escapes for what XML cannot carry
 
 
+@pytest.mark.slow
 def test_json_outputs_carry_every_name_exactly(hostile: Hostile) -> None:
     run = hostile.run
     want = {printable(n) for n in NAMES}

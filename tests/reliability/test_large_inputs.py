@@ -106,6 +106,7 @@ def test_sparse_files_are_hashed_whole_in_constant_memory(tmp_path: Path) -> Non
     assert peak < 256 * MiB, f"peak RSS {peak / MiB:.0f} MiB"  # a 512 MiB file held would show
 
 
+@pytest.mark.slow
 def test_folders_1500_deep(tmp_path: Path) -> None:
     """The walk is not recursive: 1,500 levels are walked, recorded and looked up."""
     root = tmp_path / "deep"

@@ -24,6 +24,7 @@ def _read(path) -> list[list[str]]:
         return list(csv.reader(fh))
 
 
+@pytest.mark.slow
 def test_cut_lists_are_written_in_full_and_defused(family: Family) -> None:
     out = family.out / "short.pdf"
     result = family.run("report", "--out", str(out), "--rows", "1", "--pairs", "1", expect=1)

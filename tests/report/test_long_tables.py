@@ -81,6 +81,7 @@ def table_faults(pdf: Path, rows: dict[str, tuple[str, str, str]], header: str) 
     return faults
 
 
+@pytest.mark.slow
 def test_long_tables_repeat_their_header_and_never_cut_a_row(shelf: Shelf) -> None:
     for paper in ("letter", "a4"):
         pdf = shelf.out / f"long-{paper}.pdf"

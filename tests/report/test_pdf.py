@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 from pypdf import PdfReader
 
 from preservation.report.sections import SECTIONS
@@ -61,6 +62,7 @@ def test_pages_are_letter_by_default_and_none_is_blank(patron_pdf: Path) -> None
         assert (body < 200).mean() > 0.0002, f"page {i + 1} has nothing but its header and footer"
 
 
+@pytest.mark.slow
 def test_a4_staff_edition_has_the_detail(family: Family) -> None:
     out = family.out / "staff-a4.pdf"
     family.run("report", "--out", str(out), "--paper", "a4", "--audience", "staff", expect=1)

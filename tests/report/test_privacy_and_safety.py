@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from preservation.report.lookalike_view import GPS_HIDDEN
 from tests.conftest import snapshot
 from tests.report.conftest import GPS_LAT, Family, flat, pdf_text
 
 
+@pytest.mark.slow
 def test_gps_is_not_printed_unless_asked(family: Family, tmp_path: Path) -> None:
     hidden_pdf, shown_pdf = tmp_path / "hidden.pdf", tmp_path / "shown.pdf"
     family.run("report", "--out", str(hidden_pdf), expect=1)

@@ -7,11 +7,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.report.conftest import SCRIPT_NAME, Family, flat, pdf_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_user_templates_override_the_packages(family: Family, tmp_path: Path) -> None:
     mine = tmp_path / "mine" / "report" / "sections"
     mine.mkdir(parents=True)

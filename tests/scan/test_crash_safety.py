@@ -6,10 +6,13 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.processes import count, distinct_photos, integrity_ok, kill_when, run_cli, start_cli
 from tests.scan.test_scan import chain_ok
 
 
+@pytest.mark.slow
 def test_sigkill_mid_scan_then_rescan_finishes_without_redoing(tmp_path: Path) -> None:
     n = 400
     tree = tmp_path / "photos"
@@ -37,6 +40,7 @@ def test_sigkill_mid_scan_then_rescan_finishes_without_redoing(tmp_path: Path) -
     assert chain_ok(catalog)[1] is None
 
 
+@pytest.mark.slow
 def test_two_scans_and_a_reader_at_once(tmp_path: Path) -> None:
     tree = tmp_path / "photos"
     distinct_photos(tree, 150)

@@ -128,6 +128,7 @@ def _busy_worker(client: Client, deadline: float) -> str:
     raise AssertionError("no worker was ever busy")
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_loses_nothing(tmp_path, cluster, dask_address) -> None:
     _, client = cluster
     n = files_for(5.0, tmp_path)
@@ -164,6 +165,7 @@ def test_a_worker_killed_mid_run_loses_nothing(tmp_path, cluster, dask_address) 
     assert chain_ok(catalog)[1] is None
 
 
+@pytest.mark.slow
 def test_scan_killed_mid_run_with_a_local_cluster_then_the_next_run_completes(tmp_path, dask_address) -> None:
     n = files_for(3.0, tmp_path)
     tree = tmp_path / "photos"

@@ -142,6 +142,7 @@ def run_handout(start: Path) -> dict[int, Outcome]:
     return outcomes
 
 
+@pytest.mark.slow
 def test_every_command_prints_what_the_handout_says(tmp_path: Path, manifest: SampleManifest) -> None:
     """One test for the whole handout, run as a participant would: the steps depend on each
     other, and one run (not one per parallel test worker) keeps the suite fast. Every step is

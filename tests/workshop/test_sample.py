@@ -146,6 +146,7 @@ def test_answers_cover_every_file_and_the_expected_results(api_sample) -> None:
             assert m.truth(m.contents[c.source], c)[0] == c.relation, c.key
 
 
+@pytest.mark.slow
 def test_the_workshop_exercise(cli_sample, api_sample, run) -> None:
     """A participant's session, checked against the answer key."""
     root, printed = cli_sample
