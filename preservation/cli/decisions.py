@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import sys
+from typing import Any
 
 import click
 
 from preservation.cli.context import AppContext, console, emit_json, pass_app
 from preservation.provenance.decisions import export_view, iter_decisions
-from preservation.report.csvout import safe_cell
+from preservation.report.csvout import write_csv
 
 CSV_COLUMNS = ("seq", "time", "operator", "decision", "label", "contents", "files",
                "authoritative_location", "authoritative_path", "authoritative_sha256", "note",
@@ -37,16 +37,7 @@ def decisions(app: AppContext, as_json: bool, as_csv: bool, include_replaced: bo
     if as_json:
         emit_json(view)
     elif as_csv:
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(CSV_COLUMNS)
-        for d in view["decisions"]:
-            a = d["authoritative"] or {}
-            w.writerow([safe_cell(v) for v in (
-                d["seq"], d["time"], d["operator"], d["decision"], d["label"],
-                " ".join(d["contents"]),
-                " | ".join(f"{f['location']}/{f['path']}" for f in d["files"]),
-                a.get("location"), a.get("path"), a.get("sha256"), d["note"],
-                "yes" if d["current"] else "no", d["event_hash"])])
+        write_csv(sys.stdout, CSV_COLUMNS, (_csv_row(d) for d in view["decisions"]))
     else:
         c = console()
         if not view["decisions"]:
@@ -66,3 +57,11 @@ def decisions(app: AppContext, as_json: bool, as_csv: bool, include_replaced: bo
                 c.print(f"    note: {d['note']}", markup=False)
         c.print(f"{view['count']} decisions" + (f" ({view['replaced']} replaced by later ones)"
                                                 if view["replaced"] else "") + ".", markup=False)
+
+
+def _csv_row(d: dict[str, Any]) -> list[Any]:
+    a = d["authoritative"] or {}
+    return [d["seq"], d["time"], d["operator"], d["decision"], d["label"], " ".join(d["contents"]),
+            " | ".join(f"{f['location']}/{f['path']}" for f in d["files"]),
+            a.get("location"), a.get("path"), a.get("sha256"), d["note"],
+            "yes" if d["current"] else "no", d["event_hash"]]

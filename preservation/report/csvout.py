@@ -29,6 +29,14 @@ def safe_cell(value: Any) -> str:
     return text
 
 
+def write_csv(out: IO[str], header: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
+    """A whole CSV to an open text stream (standard output), every cell defused."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([safe_cell(h) for h in header])
+    for values in rows:
+        writer.writerow([safe_cell(v) for v in values])
+
+
 class CsvList:
     """One list being written; rows are streamed to disk, never held in memory."""
 
