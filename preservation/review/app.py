@@ -33,7 +33,7 @@ from preservation.analyse.lookalikes import Evidence
 from preservation.catalog.engine import Catalog
 from preservation.errors import UsageError
 from preservation.provenance.decisions import DecisionRecord, append_decision, current_decisions
-from preservation.review.model import Filters, ReviewData, file_ref, pair_view, subject
+from preservation.review.model import Filters, ReviewData, file_ref, pair_order, pair_view, subject
 from preservation.review.pictures import PictureError, Pictures
 from preservation.vocabulary import Decision, Verdict
 
@@ -153,7 +153,9 @@ class Review:
 
     async def group(self, request: Request) -> Response:
         gid = request.path_params["gid"]
-        return RedirectResponse(f"/group/{gid}/pair/0?{urlencode(filters(request).query())}", 303)
+        g = self.data.by_id.get(gid)
+        start = pair_order(g)[0] if g is not None else 0
+        return RedirectResponse(f"/group/{gid}/pair/{start}?{urlencode(filters(request).query())}", 303)
 
     async def pair(self, request: Request) -> Response:
         gid, index = request.path_params["gid"], request.path_params["index"]

@@ -41,6 +41,12 @@ def risk_key(g: Group) -> tuple[int, int, int, int]:
     return (min(verdicts, default=9), 0 if lost else 1, -len(g.members), g.id)
 
 
+def pair_order(g: Group) -> list[int]:
+    """The group's pairs in the order they are reviewed: most at risk first (as the groups),
+    exact copies last; indexes into ``g.pairs``."""
+    return sorted(range(len(g.pairs)), key=lambda i: (VERDICT_ORDER.get(g.pairs[i].verdict, 9), i))
+
+
 @dataclass(slots=True)
 class Filters:
     location: str | None = None
@@ -108,7 +114,7 @@ class ReviewData:
                    decisions: dict[frozenset[str], DecisionRecord]) -> tuple[tuple[int, int] | None,
                                                                             tuple[int, int] | None]:
         """The previous and next pair in the list's order (within the filters)."""
-        flat = [(g.id, i) for g in self.select(f, decisions) for i in range(len(g.pairs))]
+        flat = [(g.id, i) for g in self.select(f, decisions) for i in pair_order(g)]
         try:
             at = flat.index((group_id, index))
         except ValueError:
@@ -117,7 +123,7 @@ class ReviewData:
 
     def next_undecided(self, after: tuple[int, int], f: Filters,
                        decisions: dict[frozenset[str], DecisionRecord]) -> tuple[int, int] | None:
-        flat = [(g, i) for g in self.select(f, decisions) for i in range(len(g.pairs))]
+        flat = [(g, i) for g in self.select(f, decisions) for i in pair_order(g)]
         keys = [(g.id, i) for g, i in flat]
         start = keys.index(after) + 1 if after in keys else 0
         for g, i in flat[start:] + flat[:start]:
@@ -133,7 +139,7 @@ def group_row(g: Group, undecided: int, decisions: dict[frozenset[str], Decision
         verdicts[str(p.verdict)] = verdicts.get(str(p.verdict), 0) + 1
     latest = max((d for p in g.pairs if (d := standing(p, g, decisions)) is not None),
                  key=lambda d: d.seq, default=None)
-    return {"id": g.id, "key": g.key, "kind": g.kind, "files": len(g.members),
+    return {"id": g.id, "key": g.key, "kind": g.kind, "files": len(g.members), "start": pair_order(g)[0],
             "pictures": len({m.sha256 for m in g.members}),
             "locations": sorted({m.location for m in g.members}),
             "first": g.members[0].relative_path if g.members else "",
@@ -171,6 +177,7 @@ def pair_view(g: Group, index: int, decisions: dict[frozenset[str], DecisionReco
     verdict = str(p.verdict)
     return {
         "group": g.id, "index": index, "key": g.key, "kind": g.kind, "pairs": len(g.pairs),
+        "position": pair_order(g).index(index) + 1,
         "a": side_view(p.a, role_a, g), "b": side_view(p.b, role_b, g), "same_content": same,
         "verdict": verdict, "verdict_label": VERDICT_LABELS.get(verdict, verdict),
         "explanation": p.explanation, "guidance": VERDICT_GUIDANCE.get(verdict, ""),

@@ -12,6 +12,7 @@ import pytest
 
 from preservation.catalog.engine import open_catalog
 from preservation.provenance.decisions import current_decisions
+from preservation.review.model import pair_order
 from tests.review.conftest import HOSTILE
 
 CHROMIUM = os.environ.get("PRESERVATION_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -51,13 +52,21 @@ def test_a_person_decides_with_the_keyboard_and_the_decision_is_in_the_chain(ser
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(served.url())
     assert page.title().startswith("Review look-alikes")
-    page.get_by_role("link", name="Group 1").click()
-    page.wait_for_url("**/group/1/pair/0**")
     g = served.review.data.groups[0]
-    target = next(i for i, p in enumerate(g.pairs) if str(p.verdict) == "burst")
-    for _ in range(target):  # next pair, by keyboard
+    order = pair_order(g)
+    page.get_by_role("link", name="Group 1").click()
+    page.wait_for_url(f"**/group/1/pair/{order[0]}?**")
+    assert str(g.pairs[order[0]].verdict) == "edited"  # the pair most at risk comes first
+    assert str(g.pairs[order[-1]].verdict) == "identical"  # exact copies last
+    target = next(i for i in order if str(g.pairs[i].verdict) == "burst")
+    for _ in range(order.index(target)):  # next pair, by keyboard
         with page.expect_navigation():
             page.keyboard.press("ArrowRight")
+    assert page.url.split("?")[0].endswith(f"/group/1/pair/{target}")
+    with page.expect_navigation():  # and back
+        page.keyboard.press("ArrowLeft")
+    with page.expect_navigation():
+        page.keyboard.press("ArrowRight")
     assert page.url.split("?")[0].endswith(f"/group/1/pair/{target}")
     pair = g.pairs[target]
 
