@@ -67,7 +67,10 @@ def content_record(c: Content) -> dict[str, Any]:
         "first_seen": iso(c.first_seen),
         "perceptual_hashes": [
             {"algorithm": h.algorithm, "value": h.value, "bits": h.bits, "params": h.params,
-             "library": h.library} for h in sorted(c.hashes, key=lambda h: h.algorithm)],
+             "library": h.library,
+             **({"quality": h.quality} if h.quality is not None else {}),
+             **({"variants": list(h.variants)} if h.variants else {})}
+            for h in sorted(c.hashes, key=lambda h: h.algorithm)],
     }
 
 

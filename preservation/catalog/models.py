@@ -142,6 +142,8 @@ class PerceptualHash(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     params_key: Mapped[str] = mapped_column(String(200))  # canonical params, for uniqueness
     library: Mapped[str] = mapped_column(Clipped(100))
+    quality: Mapped[int | None] = mapped_column(Integer, default=None)  # PDQ's quality, 0..100
+    variants: Mapped[list[str] | None] = mapped_column(JSON, default=None)  # PDQ's 8 dihedral hashes
 
     content: Mapped[Content] = relationship(back_populates="hashes")
 

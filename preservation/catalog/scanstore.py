@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from preservation import paths
@@ -241,37 +241,46 @@ def upsert_contents(s: Session, fps: Sequence[Fingerprint], when: datetime) -> d
 
 def _hash_row(h: Any) -> PerceptualHash:
     return PerceptualHash(algorithm=h.algorithm, value=h.value, bits=h.bits, params=h.params,
-                          library=h.library, params_key=json.dumps(h.params, sort_keys=True)[:200])
+                          library=h.library, params_key=json.dumps(h.params, sort_keys=True)[:200],
+                          quality=h.quality, variants=list(h.variants) if h.variants else None)
 
 
 def _refresh_hashes(s: Session, by_content: dict[int, Fingerprint]) -> None:
     """Perceptual hashes of contents already catalogued, from a fresh fingerprint of them.
 
     A hash this version computes that the row lacks (a new algorithm or parameters) is added;
-    one computed by another library version is replaced. Otherwise, after an upgrade, old and
-    new pictures would sit in different hash families and never be compared, even after
-    ``scan --rehash``.
+    one computed by another library version is replaced, and so is one of the same algorithm
+    made by another recipe (other parameters, an older working-image ``prep``). Otherwise, after
+    an upgrade, old and new pictures would sit in different hash families and never be
+    compared, even after ``scan --rehash``.
     """
     if not by_content:
         return
-    have: dict[tuple[int, str, str], tuple[int, str]] = {}
+    have: dict[int, dict[tuple[str, str], tuple[int, str]]] = defaultdict(dict)
     cids = sorted(by_content)
     for i in range(0, len(cids), 500):
         for hid, cid, alg, pkey, lib in s.execute(select(
                 PerceptualHash.id, PerceptualHash.content_id, PerceptualHash.algorithm,
                 PerceptualHash.params_key, PerceptualHash.library).where(
                 PerceptualHash.content_id.in_(cids[i:i + 500]))):
-            have[(cid, alg, pkey)] = (hid, lib)
+            have[cid][(alg, pkey)] = (hid, lib)
+    stale: list[int] = []
     for cid, fp in by_content.items():
+        rows = have.get(cid, {})
         for h in fp.hashes:
             row = _hash_row(h)
-            known = have.get((cid, row.algorithm, row.params_key))
+            known = rows.get((row.algorithm, row.params_key))
+            stale += [hid for (alg, pkey), (hid, _) in rows.items()
+                      if alg == row.algorithm and pkey != row.params_key]
             if known is None:
                 row.content_id = cid
                 s.add(row)
             elif known[1] != row.library:
                 s.execute(update(PerceptualHash).where(PerceptualHash.id == known[0]).values(
-                    value=row.value, bits=row.bits, library=row.library))
+                    value=row.value, bits=row.bits, library=row.library, quality=row.quality,
+                    variants=row.variants))
+    for i in range(0, len(stale), 500):
+        s.execute(delete(PerceptualHash).where(PerceptualHash.id.in_(stale[i:i + 500])))
 
 
 def record_results(s: Session, location: Location, run_id: int, results: Sequence[Result],

@@ -28,7 +28,7 @@ from . import limits
 from .exif import clean_text
 from .formats import FormatInfo
 from .model import Problem
-from .prepare import target_size
+from .prepare import decode_size
 
 pillow_heif.register_heif_opener()
 Image.MAX_IMAGE_PIXELS = limits.HARD_CAP_PIXELS
@@ -105,14 +105,14 @@ def open_image(data: io.BytesIO, fmt: FormatInfo, file_size: int) -> Image.Image
 
 
 def load_image(im: Image.Image, fmt: FormatInfo) -> Decoded:
-    """Decode an opened image, JPEG/MPO at the smallest DCT scale that keeps working size."""
+    """Decode an opened image, JPEG/MPO at the smallest DCT scale that keeps ``DECODE_SIZE``."""
     width, height = im.size
     mode = im.mode
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         try:
             if im.format in _DRAFTABLE:
-                im.draft("RGB", target_size(width, height))
+                im.draft("RGB", decode_size(width, height))
             ImageFile.LOAD_TRUNCATED_IMAGES = False
             im.load()
         except Image.DecompressionBombError as exc:

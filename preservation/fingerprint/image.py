@@ -88,8 +88,12 @@ def _hashes(
     problems: list[Problem],
 ) -> tuple[list[PerceptualHash], bool | None]:
     try:
+        im = prepare.canonical(im)
         working = prepare.working_image(im, orientation)
-        return perceptual.compute(working), prepare.is_grey(working, mode)
+        hashes = perceptual.compute(working)
+        if perceptual.pdq_library() is not None:  # without pdqhash: no PDQ, and reports say so
+            hashes.append(perceptual.pdq(prepare.pdq_image(im, orientation)))
+        return hashes, prepare.is_grey(working, mode)
     except Exception as exc:  # an exotic pixel layout Pillow cannot convert
         problems.append(
             Problem(

@@ -17,11 +17,15 @@ class PerceptualHash:
     (a new ImageHash release, another hash size) instead of silently comparing them.
     """
 
-    algorithm: str  # "phash" | "dhash" | "ahash" | "whash" | "colorhash"
-    value: str  # hex string as ImageHash prints it
-    bits: int  # 64 for the four structural hashes
+    algorithm: str  # "phash" | "dhash" | "ahash" | "whash" | "colorhash" | "pdq"
+    value: str  # hex string as ImageHash prints it (PDQ: as the reference prints it)
+    bits: int  # 64 for the four structural hashes, 256 for PDQ
     params: dict[str, Any]  # e.g. {"hash_size": 8, "highfreq_factor": 4, "prep": "..."}
     library: str  # e.g. "ImageHash 4.3.2"
+    quality: int | None = None  # PDQ's quality score, 0..100 (below 50: too featureless to match)
+    # PDQ's eight dihedral hashes (hex), in the reference's order: original, rotated 90, 180,
+    # 270 (counter-clockwise), flipped x, flipped y, flipped about the main and the other diagonal.
+    variants: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,9 @@ Recipe (recorded as ``PREP`` in every hash's params, identical for every source 
 JPEG and its PNG conversion get comparable hashes):
 
 1. **Decode reduced.** JPEG/MPO are decoded through libjpeg's DCT scaling (``Image.draft``) at
-   the smallest of 1/1..1/8 that keeps the picture at least working-size; a 12 MP photo
-   (4032 x 3024) decodes straight to 504 x 378. Other formats decode at full size.
+   the smallest of 1/1..1/8 that keeps the picture's long side at least ``DECODE_SIZE`` (256,
+   what PDQ needs, see below); a 12 MP photo (4032 x 3024) decodes straight to 504 x 378.
+   Other formats decode at full size.
 2. **Canonical pixels.** Palette, 1-bit, CMYK, YCbCr... become RGB or L; 16-bit and 32-bit
    greys are scaled to 8 bits (not clipped); transparency is composited on white.
 3. **Box-reduce** by the integer factor nearest to (long side / working size): the same block
@@ -29,6 +30,16 @@ from 600 x 400 and from a 12 MP upscale) but cost time in exactly the parts that
 pixel count (Lanczos, wHash's wavelets, colorhash's HSV histogram): measured per 12 MP photo,
 256 px costs ~10 ms over the decode floor, 128 px ~4 ms. The decode is the same either way:
 libjpeg's 1/8 DCT scaling of a 12 MP photo (504 x 378) already covers any working size <= 504.
+
+**PDQ** (Meta's 256-bit hash, :func:`pdq_image`) reads the same decode, not the 128 working image:
+it reduces the picture to 64 x 64 with its own box (Jarosz) filters and needs a larger input to
+stay faithful to the reference implementation. Measured on the reference's own test images
+(``tests/fingerprint/data/pdq``): from a 128-pixel decode the hashes were up to 36 bits of 256
+away from the published ones, from 256 pixels and more at most 16, the tolerance the reference's
+own tests allow across decoders. So the decode keeps at least 256 pixels on the long side
+(``v2`` of the recipe; ``v1`` decoded at 128, which changed nothing for photos of 2048 pixels
+and more), and PDQ gets it oriented and box-reduced by the integer factor that keeps the long
+side between 256 and 511 (a 12 MP photo: 504 x 378 as decoded).
 """
 
 from __future__ import annotations
@@ -37,7 +48,9 @@ import numpy as np
 from PIL import Image, ImageChops
 
 WORKING_SIZE = 128
-PREP = "v1:rgb8,alpha-on-white,exif-oriented,box-reduce,lanczos-128"
+DECODE_SIZE = 256  # the long side a reduced decode keeps at least (PDQ's input)
+PREP = "v2:rgb8,alpha-on-white,exif-oriented,decode-256,box-reduce,lanczos-128"
+PDQ_PREP = "v2:rgb8,alpha-on-white,exif-oriented,decode-256,box-reduce-256"
 ORIENT_FIRST_MAX_PIXELS = 16_000_000
 
 _TRANSPOSE = {
@@ -54,11 +67,16 @@ _GREY_TOLERANCE = 12  # channel spread JPEG chroma noise may add to a grey pictu
 _GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "F", "I;16", "I;16L", "I;16B", "I;16N"})
 
 
-def target_size(width: int, height: int) -> tuple[int, int]:
-    """``width`` x ``height`` scaled so the long side is WORKING_SIZE (each side >= 1)."""
+def target_size(width: int, height: int, size: int = WORKING_SIZE) -> tuple[int, int]:
+    """``width`` x ``height`` scaled so the long side is ``size`` (each side >= 1)."""
     longest = max(width, height, 1)
-    scale = WORKING_SIZE / longest
+    scale = size / longest
     return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def decode_size(width: int, height: int) -> tuple[int, int]:
+    """The least size a reduced decode keeps (``Image.draft``'s request)."""
+    return target_size(width, height, DECODE_SIZE)
 
 
 def _grey8(im: Image.Image) -> Image.Image:
@@ -103,10 +121,10 @@ def orient(im: Image.Image, orientation: int | None) -> Image.Image:
     return im.transpose(method) if method is not None else im
 
 
-def working_image(im: Image.Image, orientation: int | None) -> Image.Image:
-    """The RGB working image (long side WORKING_SIZE) from a decoded, possibly drafted image."""
+def _upright_reduced(im: Image.Image, orientation: int | None, factor: int) -> Image.Image:
+    """Canonical pixels, oriented, box-reduced by ``factor`` (orientation first but for huge
+    pictures, see the module doc)."""
     im = canonical(im)
-    factor = int(max(im.size) / WORKING_SIZE + 0.5)
     orient_first = im.width * im.height <= ORIENT_FIRST_MAX_PIXELS
     if orient_first:
         im = orient(im, orientation)
@@ -114,9 +132,21 @@ def working_image(im: Image.Image, orientation: int | None) -> Image.Image:
         im = im.reduce(factor)
     if not orient_first:
         im = orient(im, orientation)
+    return im
+
+
+def working_image(im: Image.Image, orientation: int | None) -> Image.Image:
+    """The RGB working image (long side WORKING_SIZE) from a decoded, possibly drafted image."""
+    im = _upright_reduced(im, orientation, int(max(im.size) / WORKING_SIZE + 0.5))
     size = target_size(*im.size)
     if im.size != size:
         im = im.resize(size, Image.Resampling.LANCZOS)
+    return im if im.mode == "RGB" else im.convert("RGB")
+
+
+def pdq_image(im: Image.Image, orientation: int | None) -> Image.Image:
+    """PDQ's RGB input from the same decode: oriented, box-reduced to a long side of 256..511."""
+    im = _upright_reduced(im, orientation, max(im.size) // DECODE_SIZE)
     return im if im.mode == "RGB" else im.convert("RGB")
 
 

@@ -20,7 +20,7 @@ from . import limits
 from .decode import DecodeError, bomb, corrupt
 from .formats import FormatInfo
 from .model import Problem
-from .prepare import WORKING_SIZE, target_size
+from .prepare import WORKING_SIZE, decode_size
 
 RAW_EXTRA_MESSAGE = (
     "This camera RAW file was inventoried and its bytes hashed, but decoding it for look-alike "
@@ -54,7 +54,7 @@ def _preview(raw: Any, rawpy: Any) -> Image.Image | None:
             w, h = im.size
             if limits.pixel_limit_reason(w, h, len(thumb.data)) is not None:
                 return None
-            im.draft("RGB", target_size(w, h))
+            im.draft("RGB", decode_size(w, h))
             im.load()
         else:
             im = Image.fromarray(thumb.data)

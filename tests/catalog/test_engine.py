@@ -129,7 +129,7 @@ def _old_catalog(url: str, revision: str) -> None:
         eng.dispose()
 
 
-@pytest.mark.parametrize("revision", ["0001", "0003_lookalikes"])
+@pytest.mark.parametrize("revision", ["0001", "0003_lookalikes", "0004_pg_paths"])
 def test_every_migration_applies_in_order_on_an_old_catalog(empty_url: str, revision: str) -> None:
     """A catalog at an older schema opens in this version, upgraded in place, data intact."""
     _old_catalog(empty_url, revision)

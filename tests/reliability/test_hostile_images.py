@@ -159,7 +159,7 @@ def _jpeg_with(block: bytes) -> bytes:
 
 def _sane(result: Fingerprint) -> dict[str, object]:
     """The picture was still fingerprinted and the EXIF dict is plain, bounded JSON."""
-    assert result.image is not None and len(result.hashes) == 5, codes(result)
+    assert result.image is not None and len(result.hashes) == 6, codes(result)
     assert set(codes(result)) <= {ProblemCode.METADATA}
     values = result.image.exif
     json.dumps(values, allow_nan=False)

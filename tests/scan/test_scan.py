@@ -43,8 +43,10 @@ def test_scan_records_hashes_formats_and_perceptual_fingerprints(run, make_tree,
     shown = run.json("show", str(tree / "2024/summer/IMG_0001.jpg"))
     validate("show", shown)
     algos = {h["algorithm"] for h in shown["content"]["perceptual_hashes"]}
-    assert algos == {"phash", "dhash", "ahash", "whash", "colorhash"}
-    assert all(h["library"].startswith("ImageHash") for h in shown["content"]["perceptual_hashes"])
+    assert algos == {"phash", "dhash", "ahash", "whash", "colorhash", "pdq"}
+    for h in shown["content"]["perceptual_hashes"]:
+        assert h["library"].startswith("pdqhash" if h["algorithm"] == "pdq" else "ImageHash")
+        assert ("quality" in h and len(h["variants"]) == 8) == (h["algorithm"] == "pdq")
     assert shown["content"]["width"] and shown["content"]["height"]
     first = run.json("show", str(tree / "copy-of-first.jpg"))
     assert [c["path"] for c in first["copies"]] == ["2024/summer/IMG_0000.jpg"]
