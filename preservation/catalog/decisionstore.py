@@ -8,13 +8,14 @@ file). A change is also closed when the file holds its old bytes again and no ch
 found otherwise (it was restored from a backup). Recording does not close anything: a scan
 keeps the old version's content row and every event, and only a person's decision does.
 
-Decisions are written and read by :mod:`preservation.provenance.decisions`.
+Decisions are written by :mod:`preservation.provenance.decisions` and read back here (a
+:class:`DecisionRecord` per ``appraisal`` event).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,8 +23,103 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from preservation.catalog.events import iter_events
 from preservation.catalog.models import Content, Event, File, Location
+from preservation.provenance.chain import format_time
 from preservation.vocabulary import Decision, EventOutcome, EventType, FixityStatus
+
+#: The words a person chose, as shown in the review page, reports and exports.
+LABELS: dict[Decision, str] = {
+    Decision.KEEP_BOTH: "different photos: keep both",
+    Decision.AUTHORITATIVE: "this copy is the authoritative version",
+    Decision.SAME_PICTURE: "same picture",
+    Decision.NOT_SURE: "not sure",
+    Decision.ACCEPT_CHANGE: "accept this change",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """One copy: a path in a location, and the content it held when the decision was made."""
+
+    location: str
+    path: str  # relative to the location's root, printable
+    sha256: str | None = None
+
+    @property
+    def object_id(self) -> str:
+        """How events name a file (``file:<location>/<path>``)."""
+        return f"file:{self.location}/{self.path}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"location": self.location, "path": self.path, "sha256": self.sha256}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> FileRef:
+        return cls(str(d.get("location", "")), str(d.get("path", "")), d.get("sha256"))
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """One recorded decision (an appraisal event), as read back from the chain."""
+
+    seq: int
+    time: datetime
+    operator: str | None
+    decision: Decision
+    contents: tuple[str, ...]
+    files: tuple[FileRef, ...] = ()
+    authoritative: FileRef | None = None
+    note: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    hash: str = ""
+
+    @property
+    def subject(self) -> frozenset[str]:
+        """What the decision is about: the set of contents (their SHA-256s)."""
+        return frozenset(self.contents)
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.decision]
+
+    @property
+    def reviewed(self) -> str:
+        """``reviewed by NAME on YYYY-MM-DD``."""
+        return f"reviewed by {self.operator or 'an unnamed operator'} on {self.time.date().isoformat()}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "time": format_time(self.time), "operator": self.operator,
+                "decision": str(self.decision), "label": self.label,
+                "contents": list(self.contents), "files": [f.to_json() for f in self.files],
+                "authoritative": self.authoritative.to_json() if self.authoritative else None,
+                "note": self.note, "context": dict(self.context), "event_hash": self.hash}
+
+
+def from_event(ev: Event) -> DecisionRecord | None:
+    """The decision an appraisal event records (None for another event, or one not readable)."""
+    d = ev.detail if isinstance(ev.detail, dict) else {}
+    if ev.type != EventType.APPRAISAL or "decision" not in d:
+        return None
+    try:
+        code = Decision(d["decision"])
+    except ValueError:
+        return None
+    auth = d.get("authoritative")
+    return DecisionRecord(
+        seq=ev.seq, time=ev.time, operator=ev.operator, decision=code,
+        contents=tuple(d.get("contents") or ()),
+        files=tuple(FileRef.from_json(f) for f in d.get("files") or () if isinstance(f, dict)),
+        authoritative=FileRef.from_json(auth) if isinstance(auth, dict) else None,
+        note=d.get("note"), context=dict(d.get("context") or {}), hash=ev.hash)
+
+
+def iter_decisions(s: Session) -> Iterator[DecisionRecord]:
+    """Every recorded decision, oldest first (chain order)."""
+    for ev in iter_events(s, type=EventType.APPRAISAL):
+        rec = from_event(ev)
+        if rec is not None:
+            yield rec
 
 
 @dataclass
@@ -57,8 +153,6 @@ def _change_events(s: Session) -> list[Event]:
 
 def _accepted_up_to(s: Session) -> dict[tuple[str, str], int]:
     """For each file (location, path), the seq of the latest decision accepting its change."""
-    from preservation.provenance.decisions import iter_decisions
-
     out: dict[tuple[str, str], int] = {}
     for d in iter_decisions(s):
         if d.decision == Decision.ACCEPT_CHANGE:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from preservation.analyse.accept import AcceptResult, accept
 from preservation.catalog.events import default_operator
 from preservation.cli.context import AppContext, console, emit_json, exit_with, operator_option, pass_app
+from preservation.provenance.accept import AcceptResult, accept
 
 
 def result_view(r: AcceptResult) -> dict[str, object]:

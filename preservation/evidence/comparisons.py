@@ -23,7 +23,7 @@ from preservation.analyse.lookalikes.pair import judge
 from preservation.analyse.lookalikes.search import HASHES
 from preservation.catalog import lookalikestore as lstore
 from preservation.catalog.engine import Catalog
-from preservation.evidence.select import LOOKALIKES, Packed, Pair
+from preservation.evidence.parts import LOOKALIKES, Packed, Pair
 from preservation.vocabulary import Verdict
 
 _U64 = 1 << 64

@@ -18,29 +18,16 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from preservation.catalog.evidencestore import CatalogFile
-from preservation.evidence.select import ROLE_FOLDERS, Packed
+from preservation.evidence.parts import ROLE_FOLDERS, CopyRecord, Packed
 from preservation.fingerprint.reader import NotRegularFileError, open_regular
 
 CHUNK = 1 << 20
 MAX_PART = 180  # bytes of one name part
 MAX_PATH = 900  # bytes of a whole payload path; longer ones keep only the file's own name
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f%\\:*?"<>|\u2028\u2029\ufeff]')
-
-
-@dataclass(slots=True)
-class CopyRecord:
-    """What copying one file found."""
-
-    size: int
-    sha256: str  # of the copy, read back from disk
-    sha512: str
-    source_sha256: str  # of the source, as it was read
-    source_mtime_ns: int
-    copied_at: datetime
 
 
 class CopyFailed(Exception):

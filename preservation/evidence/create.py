@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import uuid
@@ -35,12 +34,14 @@ from preservation.evidence import bag as bags
 from preservation.evidence.comparisons import resolve
 from preservation.evidence.copying import CopyFailed, assign_bag_paths, copy_verified
 from preservation.evidence.letter import LETTERS, letter_text, readme_text, write_letter_pdf
+from preservation.evidence.parts import Selection
 from preservation.evidence.provenance import build_record, write_json, write_premis
 from preservation.evidence.report import draw_differences, write_pdf
-from preservation.evidence.select import COMPARE, Request, Selection, select
+from preservation.evidence.select import COMPARE, Request, select
 from preservation.evidence.validate import Validation, validate_bag
 from preservation.report.assets import AssetStore
 from preservation.report.model import PAPERS
+from preservation.report.render import file_digest
 from preservation.vocabulary import EventOutcome, EventType
 
 FORMAT = "preservation-evidence"
@@ -132,14 +133,6 @@ def _description(sel: Selection) -> str:
             "metadata, fixity history and provenance.")
 
 
-def _sha256_of(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _write_text(path: str, text: str) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
@@ -228,7 +221,7 @@ def create(catalog: Catalog, request: Request, options: Options,
             found = [p.message for p in validation.problems] + library
             raise PreservationError("The package did not validate after it was made, so it was discarded "
                                     "(the files it was made from are untouched):\n  - " + "\n  - ".join(found))
-        manifests = {name: _sha256_of(os.path.join(folder, name)) for name in sorted(os.listdir(folder))
+        manifests = {name: file_digest(os.path.join(folder, name))[0] for name in sorted(os.listdir(folder))
                      if name.startswith(("manifest-", "tagmanifest-"))}
         tag_files = sorted(rel.replace(os.sep, "/") for d, _dirs, names in os.walk(folder) for n in names
                            if (rel := os.path.relpath(os.path.join(d, n), folder)).split(os.sep)[0] != "data")

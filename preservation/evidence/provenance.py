@@ -25,7 +25,7 @@ from preservation.analyse.lookalikes import PairResult
 from preservation.catalog.engine import Catalog
 from preservation.catalog.evidencestore import events_about
 from preservation.catalog.inventory import iso
-from preservation.evidence.select import Packed, Pair, Selection
+from preservation.evidence.parts import Packed, Pair, Selection
 from preservation.provenance.chain import HASHED_FIELDS, event_hash, format_time
 from preservation.provenance.decisions import export_view, iter_decisions
 from preservation.provenance.export import chain_view, check_chain

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from preservation import paths
 from preservation.analyse.lookalikes import DEFAULT_THRESHOLD, Evidence, PairResult
@@ -26,17 +26,14 @@ from preservation.catalog.evidencestore import (
 )
 from preservation.catalog.inventory import iso
 from preservation.errors import NotInCatalogError, Refused, UsageError
+from preservation.evidence.comparisons import lookalike_pairs
+from preservation.evidence.parts import LOOKALIKES, LOSS_AUDIT, Loss, Packed, Pair, Selection
 from preservation.vocabulary import FileState, FixityStatus, Verdict
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from preservation.evidence.copying import CopyRecord
-
 FILES, GROUP, COMPARE = "files", "group", "compare"
-#: Where each kind of file goes in the payload (data/<folder>/<location>/<path>).
-ROLE_FOLDERS = {"file": "files", "original": "originals", "platform": "platform"}
-LOOKALIKES, LOSS_AUDIT = "look-alike analysis", "loss audit"
 
 
 @dataclass
@@ -60,57 +57,6 @@ class Request:
             raise UsageError("Say what to package with one of: --file (once per file), --group or "
                              "--from-compare.")
         return chosen[0]
-
-
-@dataclass(slots=True)
-class Packed:
-    """One catalogued file to copy into the package."""
-
-    file: CatalogFile
-    role: str  # file | original | platform
-    also_at: list[str] = field(default_factory=list)  # other places holding the same bytes
-    bag_path: str = ""
-    copy: CopyRecord | None = None
-
-
-@dataclass(slots=True)
-class Pair:
-    """Two packaged files that look alike, and what they really are (``a``: the reference)."""
-
-    a: Packed
-    b: Packed
-    origin: str  # LOOKALIKES | LOSS_AUDIT
-    distances: dict[str, int] = field(default_factory=dict)
-    result: PairResult | None = None
-    # the loss audit's own verdict and sentence (they may use a platform sidecar's capture time)
-    verdict: str | None = None
-    explanation: str | None = None
-    reasons: list[str] = field(default_factory=list)
-    difference: str | None = None  # the difference picture's path in the bag
-
-
-@dataclass(slots=True)
-class Loss:
-    """An original the loss audit found gone from the platform."""
-
-    original: Packed
-    status: str  # lookalike-only | missing
-    counterpart: Packed | None
-    explanation: str
-    verdict: str | None = None
-    title: str | None = None  # the name the platform's sidecar gives its copy
-    pair: Pair | None = None
-
-
-@dataclass
-class Selection:
-    mode: str
-    what: str  # the selection in plain words
-    files: list[Packed]
-    pairs: list[Pair] = field(default_factory=list)
-    losses: list[Loss] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    source: dict[str, Any] = field(default_factory=dict)  # the group or the comparison
 
 
 def unverified(f: CatalogFile) -> str | None:
@@ -186,7 +132,6 @@ def resolve_file(s: Session, arg: str) -> tuple[CatalogFile, list[str]]:
 
 
 def from_files(catalog: Catalog, args: Sequence[str], threshold: int) -> Selection:
-    from preservation.evidence.comparisons import lookalike_pairs
 
     packed: list[Packed] = []
     notes: list[str] = []
@@ -331,5 +276,4 @@ def select(catalog: Catalog, request: Request) -> Selection:
     return from_compare(catalog, request.from_compare)
 
 
-__all__ = ["COMPARE", "FILES", "GROUP", "ROLE_FOLDERS", "Loss", "Packed", "Pair", "Request",
-           "Selection", "check", "resolve_file", "select", "unverified"]
+__all__ = ["COMPARE", "FILES", "GROUP", "Request", "check", "resolve_file", "select", "unverified"]

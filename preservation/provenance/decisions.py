@@ -20,89 +20,20 @@ new pairs with no decision, and a person is asked again.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from preservation import paths
+from preservation.catalog.decisionstore import LABELS, DecisionRecord, FileRef, from_event, iter_decisions
 from preservation.catalog.engine import Catalog
-from preservation.catalog.events import append_event, default_operator, iter_events
-from preservation.catalog.models import Event
+from preservation.catalog.events import append_event, default_operator
 from preservation.errors import UsageError
-from preservation.provenance.chain import format_time
 from preservation.vocabulary import Decision, EventOutcome, EventType
 
-#: The words a person chose, as shown in the review page, reports and exports.
-LABELS: dict[Decision, str] = {
-    Decision.KEEP_BOTH: "different photos: keep both",
-    Decision.AUTHORITATIVE: "this copy is the authoritative version",
-    Decision.SAME_PICTURE: "same picture",
-    Decision.NOT_SURE: "not sure",
-    Decision.ACCEPT_CHANGE: "accept this change",
-}
 NOTE_LENGTH = 4000  # characters kept of a note
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-@dataclass(frozen=True, slots=True)
-class FileRef:
-    """One copy: a path in a location, and the content it held when the decision was made."""
-
-    location: str
-    path: str  # relative to the location's root, printable
-    sha256: str | None = None
-
-    @property
-    def object_id(self) -> str:
-        """How events name a file (``file:<location>/<path>``)."""
-        return f"file:{self.location}/{self.path}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"location": self.location, "path": self.path, "sha256": self.sha256}
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> FileRef:
-        return cls(str(d.get("location", "")), str(d.get("path", "")), d.get("sha256"))
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionRecord:
-    """One recorded decision (an appraisal event), as read back from the chain."""
-
-    seq: int
-    time: datetime
-    operator: str | None
-    decision: Decision
-    contents: tuple[str, ...]
-    files: tuple[FileRef, ...] = ()
-    authoritative: FileRef | None = None
-    note: str | None = None
-    context: dict[str, Any] = field(default_factory=dict)
-    hash: str = ""
-
-    @property
-    def subject(self) -> frozenset[str]:
-        """What the decision is about: the set of contents (their SHA-256s)."""
-        return frozenset(self.contents)
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.decision]
-
-    @property
-    def reviewed(self) -> str:
-        """``reviewed by NAME on YYYY-MM-DD``."""
-        return f"reviewed by {self.operator or 'an unnamed operator'} on {self.time.date().isoformat()}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "time": format_time(self.time), "operator": self.operator,
-                "decision": str(self.decision), "label": self.label,
-                "contents": list(self.contents), "files": [f.to_json() for f in self.files],
-                "authoritative": self.authoritative.to_json() if self.authoritative else None,
-                "note": self.note, "context": dict(self.context), "event_hash": self.hash}
 
 
 def append_decision(s: Session, decision: Decision | str, contents: Iterable[str], *,
@@ -153,32 +84,6 @@ def record_decision(catalog: Catalog, decision: Decision | str, contents: Iterab
     """:func:`append_decision` in a transaction of its own."""
     shas = list(contents)
     return catalog.transact(lambda s: append_decision(s, decision, shas, **kwargs))
-
-
-def from_event(ev: Event) -> DecisionRecord | None:
-    """The decision an appraisal event records (None for another event, or one not readable)."""
-    d = ev.detail if isinstance(ev.detail, dict) else {}
-    if ev.type != EventType.APPRAISAL or "decision" not in d:
-        return None
-    try:
-        code = Decision(d["decision"])
-    except ValueError:
-        return None
-    auth = d.get("authoritative")
-    return DecisionRecord(
-        seq=ev.seq, time=ev.time, operator=ev.operator, decision=code,
-        contents=tuple(d.get("contents") or ()),
-        files=tuple(FileRef.from_json(f) for f in d.get("files") or () if isinstance(f, dict)),
-        authoritative=FileRef.from_json(auth) if isinstance(auth, dict) else None,
-        note=d.get("note"), context=dict(d.get("context") or {}), hash=ev.hash)
-
-
-def iter_decisions(s: Session) -> Iterator[DecisionRecord]:
-    """Every recorded decision, oldest first (chain order)."""
-    for ev in iter_events(s, type=EventType.APPRAISAL):
-        rec = from_event(ev)
-        if rec is not None:
-            yield rec
 
 
 def current(records: Iterable[DecisionRecord]) -> dict[frozenset[str], DecisionRecord]:

@@ -12,7 +12,6 @@ are never written inside a scanned location.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -22,9 +21,10 @@ from urllib.parse import quote
 
 from preservation.catalog.engine import Catalog
 from preservation.errors import UsageError
+from preservation.report.build import build_report
 from preservation.report.csvout import CsvSink
-from preservation.report.model import Report, ReportOptions, Section, build_report
-from preservation.report.render import DEFAULT_TEMPLATE, render_html
+from preservation.report.model import Report, ReportOptions, Section
+from preservation.report.render import DEFAULT_TEMPLATE, file_digest, render_html
 from preservation.vocabulary import EventType
 
 __all__ = ["REPORT_EVENT_TYPE", "ReportOptions", "Written", "build_report", "output_kind",
@@ -74,17 +74,6 @@ def check_destination(catalog: Catalog, path: str | os.PathLike[str]) -> str:
     with catalog.session() as s:
         refuse_writing_into_locations(s, out, shown=out, advice="Write the report somewhere else.")
     return out
-
-
-def file_digest(path: str | os.PathLike[str]) -> tuple[str, int]:
-    """The SHA-256 of a file and its size in bytes."""
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
 
 
 def write_report(catalog: Catalog, options: ReportOptions, out: str | os.PathLike[str] | None, *,

@@ -26,7 +26,7 @@ from preservation.analyse.compare import CompareResult, Entry, OtherOnly, Status
 from preservation.report.assets import Asset
 from preservation.report.glossary import VERDICT_LABELS
 from preservation.report.model import BuildContext, Section, listing, plural, verb
-from preservation.report.render import day
+from preservation.report.render import day, file_digest
 
 SECTION_ID = "loss-audit"
 
@@ -64,8 +64,6 @@ class LoadedComparison:
 def load_comparison(path: str | os.PathLike[str]) -> LoadedComparison:
     """Read and check a ``compare --json`` file (a :class:`~preservation.errors.UsageError` if it
     is missing, not JSON, or does not follow schemas/compare.json)."""
-    from preservation.report import file_digest
-
     result = load_json(path)
     sha256, size = file_digest(path)
     return LoadedComparison(result, os.path.abspath(os.fspath(path)), sha256, size)

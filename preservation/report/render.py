@@ -12,6 +12,7 @@ passes its own top-level template and section list.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -125,3 +126,14 @@ def render_html(report: Report, asset_url: Callable[[str], str], *,
         raise UsageError(f"Template {exc.name or exc.filename} line {exc.lineno}: {exc.message}") from exc
     except jinja2.UndefinedError as exc:
         raise UsageError(f"A report template uses something the report does not have: {exc.message}") from exc
+
+
+def file_digest(path: str | os.PathLike[str]) -> tuple[str, int]:
+    """The SHA-256 of a file and its size in bytes."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size

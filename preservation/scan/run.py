@@ -25,6 +25,7 @@ from preservation.catalog.locations import resolve_locations
 from preservation.catalog.models import Location
 from preservation.errors import ClusterError
 from preservation.progress import NoProgress, Progress
+from preservation.provenance.accept import accept_rehashed
 from preservation.scan.distributed import DaskFingerprinter
 from preservation.scan.walk import walk
 from preservation.scan.workers import Fingerprinter, Item
@@ -240,8 +241,6 @@ def scan_location(catalog: Catalog, loc: Location, options: ScanOptions,
     st.vanished += gone
     st.flush(force=True)
     if options.rehash:  # every file was read again: the way to accept every change at once
-        from preservation.analyse.accept import accept_rehashed
-
         result.counts["accepted"] = accept_rehashed(catalog, loc, run_id, options.operator)
     _finish(catalog, loc, run_id, result, options, started)
     return result
