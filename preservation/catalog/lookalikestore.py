@@ -248,3 +248,32 @@ def _chunks(ids: Sequence[int], n: int = 500) -> Iterable[list[int]]:
 __all__ = ["ContentInfo", "CopyInfo", "EvidenceRow", "HashFamily", "LookalikeEvidence",
            "cached_evidence", "contents", "copies", "hash_families", "hash_values", "location_ids",
            "multi_copy_contents", "store_evidence"]
+
+
+def matcher_hashes(s: Session, sha256s: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored hashes the platform matchers compare (pHash, dHash, PDQ) of the given
+    contents, by SHA-256 then algorithm (``platform.StoredHash``); of several recipes of one
+    algorithm, this version's."""
+    from preservation.analyse.lookalikes.platform import MATCHERS, StoredHash
+    from preservation.fingerprint.prepare import PDQ_PREP, PREP
+
+    algorithms = sorted({m.algorithm for m in MATCHERS})
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    current: dict[tuple[str, str], bool] = {}
+    shas = list(sha256s)
+    for i in range(0, len(shas), 500):
+        chunk = shas[i:i + 500]
+        for sha, alg, value, bits, quality, variants, params in s.execute(
+                select(Content.sha256, PerceptualHash.algorithm, PerceptualHash.value,
+                       PerceptualHash.bits, PerceptualHash.quality, PerceptualHash.variants,
+                       PerceptualHash.params)
+                .join(PerceptualHash, PerceptualHash.content_id == Content.id)
+                .where(Content.sha256.in_(chunk), PerceptualHash.algorithm.in_(algorithms))
+                .order_by(PerceptualHash.id)):
+            now = (params or {}).get("prep") == (PDQ_PREP if alg == "pdq" else PREP)
+            if alg in out.get(sha, {}) and (current.get((sha, alg)) or not now):
+                continue
+            out[sha][alg] = StoredHash(value, int(bits), quality,
+                                       tuple(variants) if variants else None)
+            current[(sha, alg)] = now
+    return out

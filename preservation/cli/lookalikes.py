@@ -18,6 +18,7 @@ from preservation.analyse.lookalikes import (
     find_lookalikes,
     write_diff_png,
 )
+from preservation.analyse.lookalikes.platform import add_platform_view, differs, merged_by, summary_json
 from preservation.cli.context import (
     AppContext,
     console,
@@ -43,10 +44,12 @@ _STYLE = {"identical": "green", "same-pixels": "green", "derivative": "cyan",
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes for comparing pictures (0: all cores).")
 @click.option("--no-cache", is_flag=True, help="Compare every pair again (ignore cached evidence).")
+@click.option("--platform-view", is_flag=True,
+              help="For each pair, which published photo matchers (PDQ, pHash, dHash) would merge it.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output (schemas/lookalikes.json).")
 @click.pass_context
 def lookalikes(ctx: click.Context, location: str | None, threshold: int, group_id: int | None,
-               no_copies: bool, jobs: int, no_cache: bool, as_json: bool) -> None:
+               no_copies: bool, jobs: int, no_cache: bool, platform_view: bool, as_json: bool) -> None:
     """Files that look like duplicates but may differ: every group, with evidence.
 
     Each pair gets a verdict - identical (same bytes), same-pixels, derivative (re-encoded or
@@ -67,8 +70,13 @@ def lookalikes(ctx: click.Context, location: str | None, threshold: int, group_i
         if not chosen:
             raise UsageError(f"There is no group {group_id} (this run found {len(result.groups)}).")
         result.groups = chosen
+    if platform_view:
+        add_platform_view(app.catalog, result)
     if as_json:
-        emit_json(result.to_json())
+        out = result.to_json()
+        if platform_view:
+            out["matchers"] = summary_json()
+        emit_json(out)
     else:
         _print(result)
     ctx.exit(EXIT_PROBLEMS if result.problems else EXIT_OK)
@@ -102,6 +110,10 @@ def _print(result: LookalikeResult) -> None:
             c.print(f"  [{style}]{p.verdict!s:<11}[/{style}] {_name(p.a)}  ~  {_name(p.b)}",
                     highlight=False)
             c.print(f"  {'':<11} {p.explanation}", markup=False)
+            if p.platform is not None:
+                for r in p.platform:
+                    mark = "MERGES" if r.merges else "keeps both"
+                    c.print(f"  {'':<11} {r.matcher.label}: {mark} - {r.reason}", markup=False)
             if p.decision is not None:
                 c.print(terminal_safe(f"  {'':<11} decided: {p.decision.label}, {p.decision.reviewed}"
                                       + (f" ({p.decision.note})" if p.decision.note else ""), name=True),
@@ -118,6 +130,12 @@ def _print(result: LookalikeResult) -> None:
             markup=False)
     if undecided:
         c.print(f"{undecided} pairs nobody has decided about yet: preservation review", markup=False)
+    merged = [p for g in result.groups for p in g.pairs if p.platform and merged_by(p.platform)]
+    if any(p.platform is not None for g in result.groups for p in g.pairs):
+        differ = sum(1 for p in merged if differs(p))
+        c.print(f"{len(merged)} pairs a published matcher would treat as one photo; {differ} of them "
+                "are nevertheless different files (sources of the thresholds: --json, 'matchers').",
+                markup=False)
     if result.problems:
         c.print(f"[yellow]{result.problems} pairs could not be compared (a file unreadable or "
                 "changed since its scan); see the pairs marked 'could not be compared'.[/yellow]")

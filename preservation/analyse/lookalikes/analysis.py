@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +38,9 @@ from .groups import Rank, UnionFind, order_by_rank, rank_contents
 from .measure import PairToMeasure, measure_pairs
 from .pair import PairResult
 from .search import HASHES, SearchStats, informative, pairs_within
+
+if TYPE_CHECKING:
+    from .platform import MatcherResult
 
 #: Default Hamming distance (of 64 bits) for candidates. See docs/concepts/perceptual-hashing.md for the choice.
 DEFAULT_THRESHOLD = 12
@@ -80,12 +83,17 @@ class Pair:
     evidence: dict[str, Any]
     cached: bool = False
     decision: DecisionRecord | None = None  # what a person decided, where it stands (.decided)
+    platform: list[MatcherResult] | None = None  # which matchers would merge it (.platform)
 
     def to_json(self) -> dict[str, Any]:
-        return {"a": self.a.path, "b": self.b.path, "a_location": self.a.location,
-                "b_location": self.b.location, "verdict": str(self.verdict),
-                "explanation": self.explanation, "reasons": list(self.reasons),
-                "evidence": self.evidence, "decision": decision_json(self.decision)}
+        out: dict[str, Any] = {
+            "a": self.a.path, "b": self.b.path, "a_location": self.a.location,
+            "b_location": self.b.location, "verdict": str(self.verdict),
+            "explanation": self.explanation, "reasons": list(self.reasons),
+            "evidence": self.evidence, "decision": decision_json(self.decision)}
+        if self.platform is not None:
+            out["platform_view"] = [r.to_json() for r in self.platform]
+        return out
 
 
 @dataclass(slots=True)
