@@ -36,6 +36,7 @@ from preservation.catalog.reportstore import verify_coverage
 from preservation.progress import NoProgress, Progress
 from preservation.scan.run import LocationScan, ScanOptions, scan_location
 from preservation.units import human_bytes
+from preservation.units import plural as _n
 from preservation.vocabulary import FixityStatus, Verdict
 
 #: Paths listed for each kind of change or problem (counts are always complete).
@@ -332,10 +333,6 @@ def _write_report(catalog: Catalog, names: set[str], options: AuditOptions, prog
 
 
 # --- in words and as data --------------------------------------------------------------------
-
-
-def _n(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def _day(t: datetime) -> str:

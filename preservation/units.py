@@ -10,3 +10,8 @@ def human_bytes(n: float) -> str:
             return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
         n /= 1000
     return f"{n:.1f} PB"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and the noun for it, grouped by thousands: ``1 file``, ``1,204 files``, ``2 copies``."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

@@ -56,6 +56,7 @@ from preservation.catalog.models import Location
 from preservation.errors import LocationError, UsageError
 from preservation.progress import NoProgress, Progress
 from preservation.scan.run import ScanOptions, scan
+from preservation.units import plural as _n
 from preservation.vocabulary import Verdict
 
 #: Version of the JSON written by :meth:`CompareResult.to_json` (schemas/compare.json).
@@ -228,10 +229,6 @@ class TakeoutInfo:
     def from_json(cls, d: dict[str, Any]) -> TakeoutInfo:
         return cls(int(d.get("metadata_files", 0)), int(d.get("sidecars_matched", 0)),
                    int(d.get("renamed", 0)), int(d.get("capture_times_restored", 0)), d.get("utc_offset"))
-
-
-def _n(count: int, one: str, many: str | None = None) -> str:
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 def _kept_phrase(kinds: dict[str, int]) -> str:

@@ -241,32 +241,27 @@ def match_directory(names: Iterable[str], sidecars: dict[str, Sidecar]) -> dict[
 
 # --- capture times ------------------------------------------------------------------------------
 
-_OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})$")
-_WALL = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})")
+def _parsed(capture_time: str | None) -> datetime | None:
+    """An ISO date and time (``2019-06-21T10:00:12.700+02:00``), or None for anything else."""
+    text = (capture_time or "").strip()
+    if "T" not in text:  # a date alone is not a capture time
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def offset_of(capture_time: str | None) -> timedelta | None:
     """The UTC offset written in an ISO capture time (EXIF OffsetTimeOriginal), if any."""
-    if not capture_time:
-        return None
-    if capture_time.endswith("Z"):
-        return timedelta(0)
-    m = _OFFSET.search(capture_time)
-    if not m:
-        return None
-    sign = -1 if m[1] == "-" else 1
-    return sign * timedelta(hours=int(m[2]), minutes=int(m[3]))
+    t = _parsed(capture_time)
+    return t.utcoffset() if t is not None else None
 
 
 def wall_clock(capture_time: str | None) -> datetime | None:
     """The local date and time of an ISO capture time (seconds; no zone)."""
-    m = _WALL.match(capture_time or "")
-    if not m:
-        return None
-    try:
-        return datetime.fromisoformat(m[1])
-    except ValueError:
-        return None
+    t = _parsed(capture_time)
+    return t.replace(tzinfo=None, microsecond=0) if t is not None else None
 
 
 def local_time(taken: int, offset: timedelta) -> str:

@@ -25,6 +25,7 @@ from preservation.catalog.engine import Catalog
 from preservation.errors import UsageError
 from preservation.report.assets import AssetStore
 from preservation.report.csvout import CsvSink
+from preservation.units import plural as plural  # the one plural(), for the sections
 
 AUDIENCES = ("patron", "staff")
 PAPERS = ("letter", "a4")
@@ -147,10 +148,6 @@ class Report:
 def listing(rows: list[dict[str, Any]], total: int, csv: str | None) -> dict[str, Any]:
     """A list cut for the page: its first rows, how many there are, where the rest is."""
     return {"total": total, "shown": len(rows), "rows": rows, "csv": csv}
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def verb(n: int, one: str, many: str) -> str:
