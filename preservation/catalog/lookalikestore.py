@@ -250,15 +250,24 @@ __all__ = ["ContentInfo", "CopyInfo", "EvidenceRow", "HashFamily", "LookalikeEvi
            "multi_copy_contents", "store_evidence"]
 
 
-def matcher_hashes(s: Session, sha256s: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The stored hashes the platform matchers compare (pHash, dHash, PDQ) of the given
-    contents, by SHA-256 then algorithm (``platform.StoredHash``); of several recipes of one
+@dataclass(frozen=True, slots=True)
+class StoredHash:
+    """One stored perceptual hash as a platform matcher compares it."""
+
+    value: str  # hex
+    bits: int
+    quality: int | None = None
+    variants: tuple[str, ...] | None = None  # PDQ's dihedral hashes
+
+
+def matcher_hashes(s: Session, sha256s: Sequence[str], algorithms: Sequence[str]
+                   ) -> dict[str, dict[str, StoredHash]]:
+    """The stored hashes of ``algorithms`` (those the platform matchers compare: pHash, dHash,
+    PDQ) of the given contents, by SHA-256 then algorithm; of several recipes of one
     algorithm, this version's."""
-    from preservation.analyse.lookalikes.platform import MATCHERS, StoredHash
     from preservation.fingerprint.prepare import PDQ_PREP, PREP
 
-    algorithms = sorted({m.algorithm for m in MATCHERS})
-    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    out: dict[str, dict[str, StoredHash]] = defaultdict(dict)
     current: dict[tuple[str, str], bool] = {}
     shas = list(sha256s)
     for i in range(0, len(shas), 500):
@@ -268,7 +277,7 @@ def matcher_hashes(s: Session, sha256s: Sequence[str]) -> dict[str, dict[str, An
                        PerceptualHash.bits, PerceptualHash.quality, PerceptualHash.variants,
                        PerceptualHash.params)
                 .join(PerceptualHash, PerceptualHash.content_id == Content.id)
-                .where(Content.sha256.in_(chunk), PerceptualHash.algorithm.in_(algorithms))
+                .where(Content.sha256.in_(chunk), PerceptualHash.algorithm.in_(list(algorithms)))
                 .order_by(PerceptualHash.id)):
             now = (params or {}).get("prep") == (PDQ_PREP if alg == "pdq" else PREP)
             if alg in out.get(sha, {}) and (current.get((sha, alg)) or not now):

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from preservation.catalog.lookalikestore import StoredHash, matcher_hashes
 from preservation.fingerprint.perceptual import DIHEDRAL
 
 if TYPE_CHECKING:
@@ -64,14 +65,6 @@ MATCHERS: tuple[Matcher, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
-class StoredHash:
-    value: str  # hex
-    bits: int
-    quality: int | None = None
-    variants: tuple[str, ...] | None = None  # PDQ's dihedral hashes
-
-
-@dataclass(frozen=True, slots=True)
 class MatcherResult:
     matcher: Matcher
     distance: int | None  # None: a hash of either picture is missing
@@ -87,6 +80,9 @@ class MatcherResult:
                 "distance": self.distance, "merges": self.merges, "reason": self.reason,
                 "turned_distance": self.turned_distance, "turned_as": self.turned_as,
                 "source": self.matcher.source}
+
+
+_ALGORITHMS = sorted({m.algorithm for m in MATCHERS})
 
 
 def _hamming(a: str, b: str) -> int:
@@ -126,20 +122,16 @@ def matcher_results(a: Mapping[str, StoredHash], b: Mapping[str, StoredHash],
 
 def platform_view(catalog: Catalog, sha256_a: str, sha256_b: str) -> list[MatcherResult]:
     """The platform view of one pair of contents in the catalog."""
-    from preservation.catalog.lookalikestore import matcher_hashes
-
     with catalog.session() as s:
-        stored = matcher_hashes(s, [sha256_a, sha256_b])
+        stored = matcher_hashes(s, [sha256_a, sha256_b], _ALGORITHMS)
     return matcher_results(stored.get(sha256_a, {}), stored.get(sha256_b, {}))
 
 
 def add_platform_view(catalog: Catalog, result: LookalikeResult) -> None:
     """Attach the platform view to every pair of a look-alike result (``Pair.platform``)."""
-    from preservation.catalog.lookalikestore import matcher_hashes
-
     shas = sorted({m.sha256 for g in result.groups for p in g.pairs for m in (p.a, p.b)})
     with catalog.session() as s:
-        stored = matcher_hashes(s, shas)
+        stored = matcher_hashes(s, shas, _ALGORITHMS)
     for g in result.groups:
         for p in g.pairs:
             p.platform = matcher_results(stored.get(p.a.sha256, {}), stored.get(p.b.sha256, {}))
