@@ -23,23 +23,6 @@ def make_progress(quiet: bool) -> Progress:
     return TerminalProgress(err) if err.is_terminal else LineProgress()
 
 
-def report_view(report: ScanReport) -> dict[str, object]:
-    return {
-        "ok": report.ok,
-        "registered": report.registered,
-        "locations": [{
-            "location": ls.location, "root": ls.root, "status": ls.status, "message": ls.message,
-            "elapsed_seconds": round(ls.elapsed, 3),
-            "files": ls.counts["files"], "bytes": ls.counts["bytes"],
-            "new": ls.counts["new"], "changed": ls.counts["changed"],
-            "unchanged": ls.counts["unchanged"], "missing": ls.counts["missing"],
-            "hashed": ls.counts["hashed"], "bytes_read": ls.counts["bytes_hashed"],
-            "images": ls.counts["images"], "problems": ls.problems,
-            "skipped": [{"path": p, "reason": r} for p, r in ls.skipped],
-        } for ls in report.locations],
-    }
-
-
 def print_summary(report: ScanReport) -> None:
     c = console()
     for name in report.registered:
@@ -112,7 +95,7 @@ def scan(app: AppContext, targets: tuple[str, ...], jobs: int, rehash: bool, alg
                           operator=operator or default_operator(), dask=dask)
     report = run_scan(app.catalog, list(targets), options, make_progress(quiet or as_json))
     if as_json:
-        emit_json(report_view(report))
+        emit_json(report.to_json())
     elif not quiet:
         print_summary(report)
     sys.exit(EXIT_OK if report.ok else EXIT_PROBLEMS)

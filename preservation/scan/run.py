@@ -76,6 +76,19 @@ class LocationScan:
     def problems(self) -> int:
         return self.counts["problems"] + self.counts["unlisted_dirs"] + (self.status != "complete")
 
+    def to_json(self) -> dict[str, Any]:
+        """One location's part of ``scan --json`` (schemas/scan.json)."""
+        return {
+            "location": self.location, "root": self.root, "status": self.status, "message": self.message,
+            "elapsed_seconds": round(self.elapsed, 3),
+            "files": self.counts["files"], "bytes": self.counts["bytes"],
+            "new": self.counts["new"], "changed": self.counts["changed"],
+            "unchanged": self.counts["unchanged"], "missing": self.counts["missing"],
+            "hashed": self.counts["hashed"], "bytes_read": self.counts["bytes_hashed"],
+            "images": self.counts["images"], "problems": self.problems,
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+        }
+
 
 @dataclass
 class ScanReport:
@@ -88,6 +101,11 @@ class ScanReport:
 
     def total(self, key: str) -> int:
         return sum(ls.counts[key] for ls in self.locations)
+
+    def to_json(self) -> dict[str, Any]:
+        """What ``scan --json`` prints (schemas/scan.json)."""
+        return {"ok": self.ok, "registered": self.registered,
+                "locations": [ls.to_json() for ls in self.locations]}
 
 
 def scan(catalog: Catalog, targets: list[str], options: ScanOptions,
