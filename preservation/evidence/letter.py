@@ -61,7 +61,7 @@ def _item(n: int, o: dict[str, Any]) -> dict[str, Any]:
             "first_recorded": f"{when(o['content_first_seen'])} (when my catalog first recorded these "
                               "exact bytes)",
             "status": None, "platform_name": None, "platform_sha256": None, "platform_bag_path": None,
-            "explanation": None, "difference": None}
+            "explanation": None, "difference": None, "matchers": None}
 
 
 def context(record: dict[str, Any]) -> dict[str, Any]:
@@ -69,6 +69,7 @@ def context(record: dict[str, Any]) -> dict[str, Any]:
     objects = {o["bag_path"]: o for o in record["objects"]}
     pkg, sel = record["package"], record["selection"]
     pictures = {(c["a"], c["b"]): c["difference_picture"] for c in record["comparisons"]}
+    matchers = {(c["a"], c["b"]): c.get("platform_sentence") for c in record["comparisons"]}
     items: list[dict[str, Any]] = []
     comparisons: list[dict[str, Any]] = []
     if record["losses"]:
@@ -81,13 +82,15 @@ def context(record: dict[str, Any]) -> dict[str, Any]:
                                                         if x["platform_title"] else "")
                 it["platform_sha256"], it["platform_bag_path"] = c["sha256"], c["bag_path"]
                 it["difference"] = pictures.get((x["original"], x["counterpart"]))
+                it["matchers"] = matchers.get((x["original"], x["counterpart"]))
             items.append(it)
     else:
         items = [_item(n, o) for n, o in enumerate(record["objects"], 1)]
         for c in record["comparisons"]:
             comparisons.append({"a": objects[c["a"]]["name"], "b": objects[c["b"]]["name"],
                                 "label": VERDICT_LABELS.get(c["verdict"], c["verdict"]),
-                                "explanation": c["explanation"], "difference": c["difference_picture"]})
+                                "explanation": c["explanation"], "difference": c["difference_picture"],
+                                "matchers": c.get("platform_sentence")})
     source = sel.get("source") or {}
     return {
         "items": items, "comparisons": comparisons, "count": len(items), "mode": sel["mode"],

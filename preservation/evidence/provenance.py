@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 
 from preservation import agent
 from preservation.analyse.lookalikes import PairResult
+from preservation.analyse.lookalikes.platform import MatcherResult, platform_views, sentence
 from preservation.catalog.engine import Catalog
 from preservation.catalog.evidencestore import events_about
 from preservation.catalog.inventory import iso
@@ -30,6 +32,7 @@ from preservation.provenance.chain import HASHED_FIELDS, event_hash, format_time
 from preservation.provenance.decisions import export_view, iter_decisions
 from preservation.provenance.export import chain_view, check_chain
 from preservation.provenance.premis import file_object, write_document, xml_text
+from preservation.vocabulary import Verdict
 
 FORMAT = "preservation-evidence-provenance"
 VERSION = 1
@@ -66,7 +69,7 @@ def _from_ns(ns: int) -> datetime:
     return datetime.fromtimestamp(ns / 1e9, UTC)
 
 
-def comparison_view(pair: Pair) -> dict[str, Any]:
+def comparison_view(pair: Pair, platform: Sequence[MatcherResult] = ()) -> dict[str, Any]:
     res: PairResult | None = pair.result
     assert res is not None
     ev, md = res.evidence, res.evidence.metadata
@@ -84,6 +87,9 @@ def comparison_view(pair: Pair) -> dict[str, Any]:
         "metadata_differences": dict(md.differences), "lost_in_b": list(md.lost_in_b),
         "lost_in_a": list(md.lost_in_a), "problem": ev.problem, "difference_picture": pair.difference,
         "evidence": ev.to_json(),
+        "platform_view": [r.to_json() for r in platform],
+        "platform_sentence": sentence(platform, None if res.verdict == Verdict.IDENTICAL else res.explanation)
+                             if platform else None,
     }
 
 
@@ -104,7 +110,9 @@ def build_record(catalog: Catalog, selection: Selection, package: dict[str, Any]
             "mode": selection.mode, "what": selection.what, "source": selection.source,
             "notes": list(selection.notes)},
         "objects": [object_view(p, concern.get(p.file.id, [])) for p in selection.files],
-        "comparisons": [comparison_view(p) for p in selection.pairs],
+        "comparisons": [comparison_view(p, v) for p, v in zip(selection.pairs, platform_views(
+            catalog, [(p.a.file.sha256 or "", p.b.file.sha256 or "") for p in selection.pairs]),
+            strict=True)],
         "losses": [{"original": x.original.bag_path, "status": x.status,
                     "counterpart": x.counterpart.bag_path if x.counterpart else None,
                     "verdict": x.verdict, "explanation": x.explanation, "platform_title": x.title}

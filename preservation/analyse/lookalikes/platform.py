@@ -36,11 +36,12 @@ class Matcher:
     min_quality: int | None  # PDQ: hashes of lower quality are not used for matching
     used_by: str
     source: str  # where the threshold comes from
+    cite: str  # the source in a few words, for sentences
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "algorithm": self.algorithm, "label": self.label,
                 "bits": self.bits, "threshold": self.threshold, "min_quality": self.min_quality,
-                "used_by": self.used_by, "source": self.source}
+                "used_by": self.used_by, "source": self.source, "cite": self.cite}
 
 
 PDQ_SOURCE = ("Meta's PDQ documentation (facebook/ThreatExchange, pdq/README.md): 'Distance "
@@ -55,12 +56,14 @@ KRAWETZ_DHASH = ("N. Krawetz, 'Kind of Like That', The Hacker Factor Blog, 2013 
 #: The matchers of the platform view, most widely deployed first.
 MATCHERS: tuple[Matcher, ...] = (
     Matcher("pdq", "pdq", "PDQ (Meta)", 256, 31, 50,
-            "Meta's open-source photo matcher (ThreatExchange, Hasher-Matcher-Actioner)", PDQ_SOURCE),
+            "Meta's open-source photo matcher (ThreatExchange, Hasher-Matcher-Actioner)", PDQ_SOURCE,
+            "Meta's published recommendation"),
     Matcher("phash", "phash", "pHash (64-bit DCT hash)", 64, 10, None,
             "duplicate finders and photo libraries built on the DCT hash (pHash, ImageHash)",
-            KRAWETZ_PHASH),
+            KRAWETZ_PHASH, "a common rule of thumb (Krawetz, 2011)"),
     Matcher("dhash", "dhash", "dHash (64-bit difference hash)", 64, 10, None,
-            "duplicate finders built on the difference hash (dHash, ImageHash)", KRAWETZ_DHASH),
+            "duplicate finders built on the difference hash (dHash, ImageHash)", KRAWETZ_DHASH,
+            "a common rule of thumb (Krawetz, 2013)"),
 )
 
 
@@ -122,19 +125,22 @@ def matcher_results(a: Mapping[str, StoredHash], b: Mapping[str, StoredHash],
 
 def platform_view(catalog: Catalog, sha256_a: str, sha256_b: str) -> list[MatcherResult]:
     """The platform view of one pair of contents in the catalog."""
+    return platform_views(catalog, [(sha256_a, sha256_b)])[0]
+
+
+def platform_views(catalog: Catalog, pairs: Sequence[tuple[str, str]]) -> list[list[MatcherResult]]:
+    """The platform view of each pair of contents (by SHA-256), in one catalog query."""
     with catalog.session() as s:
-        stored = matcher_hashes(s, [sha256_a, sha256_b], _ALGORITHMS)
-    return matcher_results(stored.get(sha256_a, {}), stored.get(sha256_b, {}))
+        stored = matcher_hashes(s, sorted({sha for pair in pairs for sha in pair}), _ALGORITHMS)
+    return [matcher_results(stored.get(a, {}), stored.get(b, {})) for a, b in pairs]
 
 
 def add_platform_view(catalog: Catalog, result: LookalikeResult) -> None:
     """Attach the platform view to every pair of a look-alike result (``Pair.platform``)."""
-    shas = sorted({m.sha256 for g in result.groups for p in g.pairs for m in (p.a, p.b)})
-    with catalog.session() as s:
-        stored = matcher_hashes(s, shas, _ALGORITHMS)
-    for g in result.groups:
-        for p in g.pairs:
-            p.platform = matcher_results(stored.get(p.a.sha256, {}), stored.get(p.b.sha256, {}))
+    pairs = [p for g in result.groups for p in g.pairs]
+    for p, view in zip(pairs, platform_views(catalog, [(p.a.sha256, p.b.sha256) for p in pairs]),
+                       strict=True):
+        p.platform = view
 
 
 def merged_by(results: Sequence[MatcherResult]) -> list[MatcherResult]:
@@ -149,8 +155,8 @@ def differs(pair: Pair) -> bool:
 def sentence(results: Sequence[MatcherResult], how_they_differ: str | None) -> str:
     """The platform view of a pair in plain words, for reports and letters.
 
-    "PDQ distance 14 of 256 (match threshold 31): a matcher would treat these as one photo,
-    yet they differ: taken 1.0 s apart, a different exposure."
+    "PDQ distance 14 of 256 (match threshold 31, Meta's published recommendation): a matcher
+    would treat these as one photo, yet they differ: taken 1.0 s apart, a different exposure."
     """
     merging = merged_by(results)
     if not merging:
@@ -159,18 +165,19 @@ def sentence(results: Sequence[MatcherResult], how_they_differ: str | None) -> s
             return "No platform-matcher fingerprints are recorded for these pictures."
         r = shown[0]
         return (f"{r.matcher.label.split(' (')[0]} distance {r.distance} of {r.matcher.bits} "
-                f"(match threshold {r.matcher.threshold}): the common matchers would keep both.")
+                f"(match threshold {r.matcher.threshold}, {r.matcher.cite}): the common matchers "
+                "would keep both.")
     first = merging[0]
     name = first.matcher.label.split(" (")[0]
     text = (f"{name} distance {first.distance} of {first.matcher.bits} (match threshold "
-            f"{first.matcher.threshold}): a matcher would treat these as one photo")
-    others = [f"{r.matcher.label.split(' (')[0]} {r.distance} of {r.matcher.bits}" for r in merging[1:]]
-    if others:
-        text += f" (so would {', '.join(others)})"
+            f"{first.matcher.threshold}, {first.matcher.cite}): a matcher would treat these as "
+            "one photo")
+    others = [f"{r.matcher.label.split(' (')[0]} ({r.distance} of {r.matcher.bits})" for r in merging[1:]]
+    also = f" {' and '.join(others)} would merge them too." if others else ""
     if how_they_differ:
         how = how_they_differ.strip().rstrip(".")
-        return f"{text}, yet they differ: {how[:1].lower()}{how[1:]}."
-    return f"{text}; they are the same bytes."
+        return f"{text}, yet they differ: {how[:1].lower()}{how[1:]}.{also}"
+    return f"{text}; they are the same bytes.{also}"
 
 
 def summary_json() -> list[dict[str, Any]]:

@@ -53,8 +53,8 @@ def test_a_mirrored_copy_merges_through_the_dihedral_hashes() -> None:
 def test_sentence_in_plain_words() -> None:
     rs = matcher_results({"pdq": pdq(0)}, {"pdq": pdq((1 << 14) - 1)}, [PDQ])
     assert sentence(rs, "Taken 1.0 s apart, a different exposure.") == (
-        "PDQ distance 14 of 256 (match threshold 31): a matcher would treat these as one photo, "
-        "yet they differ: taken 1.0 s apart, a different exposure.")
+        "PDQ distance 14 of 256 (match threshold 31, Meta's published recommendation): a matcher "
+        "would treat these as one photo, yet they differ: taken 1.0 s apart, a different exposure.")
     kept = matcher_results({"pdq": pdq(0)}, {"pdq": pdq((1 << 40) - 1)}, [PDQ])
     assert "would keep both" in sentence(kept, "x")
 
