@@ -45,6 +45,7 @@ from preservation.analyse.lookalikes.analysis import candidate_pairs
 from preservation.analyse.lookalikes.evidence import compare_metadata, parse_capture
 from preservation.analyse.lookalikes.measure import PairToMeasure, content_meta, measure_pairs
 from preservation.analyse.lookalikes.pair import PairResult, judge
+from preservation.analyse.lookalikes.framing import NOMINATING
 from preservation.analyse.lookalikes.search import HASHES
 from preservation.catalog import comparestore
 from preservation.catalog import lookalikestore as lstore
@@ -661,8 +662,8 @@ def compare_locations(catalog: Catalog, ref: Location, oth: Location, *,
 
     # candidate pairs: close fingerprints (search restricted to the two locations) ...
     with catalog.session() as s:
-        families = lstore.hash_families(s, [ref.id, oth.id], HASHES)
-    comparable = {int(c) for fam in families for c in fam.content_ids}
+        families = lstore.hash_families(s, [ref.id, oth.id], NOMINATING)
+    comparable = {int(c) for fam in families if fam.algorithm in HASHES for c in fam.content_ids}
     kept = candidate_pairs(families, threshold, stats=stats)
     ref_ids, oth_ids = set(ref_by_content), set(oth_by_content)
     pairs: dict[tuple[int, int], tuple[dict[str, int], str]] = {}

@@ -90,7 +90,8 @@ def _hashes(
     try:
         im = prepare.canonical(im)
         working = prepare.working_image(im, orientation)
-        hashes = perceptual.compute(working)
+        trimmed = prepare.trimmed_working_image(im, orientation, working)
+        hashes = perceptual.compute(working, trimmed)
         if perceptual.pdq_library() is not None:  # without pdqhash: no PDQ, and reports say so
             hashes.append(perceptual.pdq(prepare.pdq_image(im, orientation)))
         return hashes, prepare.is_grey(working, mode)

@@ -161,3 +161,81 @@ def is_grey(working: Image.Image, source_mode: str) -> bool:
     )  # per pixel max - min of the three channels
     coloured = sum(spread.histogram()[_GREY_TOLERANCE + 1 :])
     return coloured <= (working.width * working.height) // 1000
+
+
+# --- uniform borders (letterbox, padding, screenshot bars) -------------------------------------
+
+#: Version of the border-trimming recipe, recorded in the params of every trimmed-view hash.
+TRIM = "v1:85%<=24,15%,3%,25%"
+_BAND_SHARE = 0.85  # a line is a bar when this share of its pixels is within tolerance ...
+_BAND_TOLERANCE = 24  # ... of the bar colour (levels of 255, any channel)
+_MAX_STRIP = 0.15  # text or icons on a bar (status bar, caption) cover at most this share of a side
+_MIN_TRIM = 0.03  # trims below this share of a side are noise (JPEG ringing, a dark edge)
+_MIN_KEEP = 0.25  # a picture trimmed to less than this share of its area is not trimmed
+
+
+def _side(lines: np.ndarray) -> int:
+    """How many lines (``lines[i]`` is the i-th line from this edge inward) are bars.
+
+    The edge line must be uniform; its colour is the bar's. Inward, a strip of other lines no
+    taller than 15 % of the side between uniform lines of the bar's colour is crossed (text or
+    icons on a bar: a phone's status bar, a caption band), and the trim ends after the last
+    uniform line.
+    """
+    colour = np.median(lines[0], axis=0).astype(np.int16)
+    near = (np.abs(lines.astype(np.int16) - colour) <= _BAND_TOLERANCE).all(axis=2).mean(axis=1)
+    uniform = near >= _BAND_SHARE
+    gap = max(1, int(_MAX_STRIP * len(lines)))
+    end = 0
+    while end < len(lines) and uniform[end]:
+        end += 1
+        if end < len(lines) and not uniform[end]:
+            ahead = np.flatnonzero(uniform[end:end + gap + 1])
+            if ahead.size and end > 0:
+                end += int(ahead[0])
+    return end
+
+
+def trim_box(working: Image.Image) -> tuple[float, float, float, float] | None:
+    """The picture inside uniform bars, as fractions (left, top, right, bottom), or None.
+
+    Bars are lines (rows or columns, from each edge inward) in which nearly every pixel has the
+    colour of the edge: black or white letterbox and pillarbox bars, padding, and bars with text
+    or icons on them (a phone's status and navigation bars, a caption band). Trims of less than
+    3 % of a side are ignored, and so is a trim that would keep less than a quarter of the area
+    (a plain picture, not bars around one).
+    """
+    arr = np.asarray(working.convert("RGB"))
+    h, w = arr.shape[:2]
+    if h < 8 or w < 8:
+        return None
+    top = bottom = left = right = 0
+    for step in range(4):  # rows, then columns of what is left, rows again, columns again
+        inner = arr[top:h - bottom, left:w - right]
+        side, limit = (inner, _MIN_TRIM * h) if step % 2 == 0 else (inner.transpose(1, 0, 2), _MIN_TRIM * w)
+        a, b = _side(side), _side(side[::-1])
+        a, b = (a if a >= limit else 0), (b if b >= limit else 0)
+        nt, nb, nl, nr = (top + a, bottom + b, left, right) if step % 2 == 0 else (top, bottom, left + a, right + b)
+        kept_w, kept_h = w - nl - nr, h - nt - nb
+        if kept_w < 8 or kept_h < 8 or kept_w * kept_h < _MIN_KEEP * w * h:
+            continue  # this step would leave too little: a plain picture, not bars around one
+        top, bottom, left, right = nt, nb, nl, nr
+    if not (top or bottom or left or right):
+        return None
+    return left / w, top / h, (w - right) / w, (h - bottom) / h
+
+
+def trimmed_working_image(im: Image.Image, orientation: int | None,
+                          working: Image.Image) -> Image.Image | None:
+    """The working image of the picture inside uniform bars (see :func:`trim_box`), or None.
+
+    The bars are found on the working image (cheap); the crop is taken from the decoded
+    image (finer) and prepared exactly like the whole picture.
+    """
+    box = trim_box(working)
+    if box is None:
+        return None
+    full = orient(canonical(im), orientation)
+    w, h = full.size
+    crop = full.crop((round(box[0] * w), round(box[1] * h), round(box[2] * w), round(box[3] * h)))
+    return working_image(crop, None)

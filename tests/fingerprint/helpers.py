@@ -11,7 +11,13 @@ import numpy as np
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
-from preservation.fingerprint.model import Fingerprint
+from preservation.fingerprint.model import Fingerprint, PerceptualHash
+from preservation.fingerprint.perceptual import WHOLE
+
+
+def whole_picture(hashes: list[PerceptualHash]) -> bool:
+    """True when ``hashes`` are exactly the whole-picture hashes and PDQ (trimmed views aside)."""
+    return sorted(h.algorithm for h in hashes if not h.algorithm.endswith("-trim")) == sorted([*WHOLE, "pdq"])
 
 
 def encode(im: Image.Image, fmt: str, **kw: Any) -> bytes:

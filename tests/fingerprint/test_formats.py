@@ -14,7 +14,7 @@ from preservation.fingerprint import formats
 from preservation.fingerprint.sniff import sniff
 
 from .conftest import FP
-from .helpers import encode, make_dng, noise_image
+from .helpers import encode, make_dng, noise_image, whole_picture
 
 
 def ftyp(major: bytes, *compatible: bytes) -> bytes:
@@ -134,7 +134,7 @@ def test_formats_identified_from_real_files(fp: FP) -> None:
         assert result.format == name, (name, result.problems)
         assert result.mime == formats.FORMATS[name].mime
         assert not result.extension_mismatch
-        assert len(result.hashes) == 6, (name, result.problems)
+        assert whole_picture(result.hashes), (name, result.problems)
 
 
 def test_mpo_is_refined_by_the_decoder(fp: FP) -> None:
@@ -151,7 +151,7 @@ def test_heic_named_jpg_is_flagged(fp: FP) -> None:
     result = fp(encode(noise_image((64, 48)), "HEIF"), "IMG_1234.JPG")
     assert result.format == "heic"
     assert result.extension_mismatch
-    assert len(result.hashes) == 6
+    assert whole_picture(result.hashes)
 
 
 @pytest.mark.parametrize("name", ["a.jpg", "a.jpeg", "a.JPG", "a.jpe", "A.JPEG", "a.jfif"])

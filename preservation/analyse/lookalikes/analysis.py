@@ -5,7 +5,10 @@ Steps:
 1. **Candidates** from the stored perceptual hashes of present files. Only hashes made the same
    way (algorithm, parameters, library) are compared. A pair is nominated when any of pHash,
    dHash, aHash or wHash is within the threshold, and kept when the hashes agree: at least two
-   of them within the threshold (or the only one that can be compared). Fingerprints of
+   independent votes within the threshold (or the only one that can be compared), where aHash
+   and wHash (both thresholded block averages) together are one vote. Mirror images, quarter
+   turns and pictures inside uniform bars are nominated and kept the same way under that
+   framing (:mod:`.framing`). Fingerprints of
    near-flat pictures (black frames, blank scans: almost all bits equal, or one or two big
    blocks) are degenerate: they never nominate a pair and do not count; a picture with two
    or more degenerate fingerprints takes no part at all.
@@ -34,6 +37,7 @@ from preservation.vocabulary import Verdict
 
 from .decided import apply_decisions, decision_json
 from .evidence import EVIDENCE_VERSION, Evidence, Meta
+from . import framing
 from .groups import Rank, UnionFind, order_by_rank, rank_contents
 from .measure import PairToMeasure, measure_pairs
 from .pair import PairResult
@@ -205,7 +209,12 @@ def _pair_distances(fams: Sequence[_Family], ca: npt.NDArray[np.int64], cb: npt.
 def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
                     agree: int = AGREEING_HASHES, exact: bool | None = None,
                     stats: dict[str, int] | None = None) -> dict[tuple[int, int], dict[str, int]]:
-    """Content-id pairs (low, high) kept as candidates, with their per-algorithm distances."""
+    """Content-id pairs (low, high) kept as candidates, with their per-algorithm distances.
+
+    ``families`` may hold any of :data:`.framing.NOMINATING`: besides the whole-frame hashes,
+    the dihedral-invariant hash and trimmed views nominate mirrored, rotated and letterboxed
+    copies, kept when enough hashes agree under one framing (see :mod:`.framing`).
+    """
     fams = []
     degenerate: dict[int, int] = {}
     for f in families:
@@ -216,32 +225,40 @@ def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
             degenerate[int(cid)] = degenerate.get(int(cid), 0) + 1
         fams.append(_Family(f, ok))
     flat = {cid for cid, n in degenerate.items() if n >= 2}
+    flat_ids = np.fromiter(flat, dtype=np.int64, count=len(flat))
+
+    def usable(f: store.HashFamily) -> npt.NDArray[np.bool_]:
+        use = np.ones(f.values.size, bool) if f.algorithm.startswith(framing.INVARIANT) \
+            else informative(f.values) if f.values.size else np.zeros(0, bool)
+        if flat_ids.size:
+            use &= ~np.isin(f.content_ids, flat_ids)
+        return use
+
+    slots = framing.slots(families, usable)
     found_a: list[npt.NDArray[np.int64]] = []
     found_b: list[npt.NDArray[np.int64]] = []
-    for fm in fams:
-        f = fm.fam
-        use = fm.ok.copy()
-        if flat:
-            use &= ~np.isin(f.content_ids, np.fromiter(flat, dtype=np.int64))
-        idx = np.flatnonzero(use)
-        if idx.size < 2:
+    for slot in slots:
+        ids, vals = framing.search_entries(slot)
+        if ids.size < 2:
             continue
         st = SearchStats()
-        found = pairs_within(f.values[idx], threshold, exact=exact, stats=st)
-        a = f.content_ids[idx[found[:, 0]]].astype(np.int64)
-        b = f.content_ids[idx[found[:, 1]]].astype(np.int64)
+        found = pairs_within(vals, threshold, exact=exact, stats=st)
+        a = ids[found[:, 0]]
+        b = ids[found[:, 1]]
         found_a.append(np.minimum(a, b))
         found_b.append(np.maximum(a, b))
     ca, cb = _unique_pairs(found_a, found_b)
+    distinct = ca != cb
+    ca, cb = ca[distinct], cb[distinct]
     # Every nominated pair is judged at once, in arrays: at millions of pictures, chance
     # near-misses nominate millions of pairs, and a Python loop over them took most of the time.
     dists = _pair_distances(fams, ca, cb)
-    close = np.zeros(ca.size, np.int64)
-    present = np.zeros(ca.size, np.int64)
-    for d, ok in dists.values():
-        close += ok & (d <= threshold)
-        present += ok
-    keep = (ca != cb) & (close >= np.minimum(agree, present)) & (close >= 1)
+    close, present = framing.votes({alg: ok & (d <= threshold) for alg, (d, ok) in dists.items()},
+                                   {alg: ok for alg, (d, ok) in dists.items()}, ca.size)
+    plain = (close >= np.minimum(agree, present)) & (close >= 1)
+    framed = framing.framed_agreement([sl for sl in slots if sl.algorithm in HASHES], ca, cb,
+                                      threshold, agree)
+    keep = plain | framed.keep
     kept: dict[tuple[int, int], dict[str, int]] = {}
     for i in np.flatnonzero(keep).tolist():
         kept[(int(ca[i]), int(cb[i]))] = {alg: int(d[i]) for alg, (d, ok) in dists.items() if ok[i]}
@@ -249,6 +266,11 @@ def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
         stats["near_flat_skipped"] = len(flat)
         stats["pairs_nominated"] = int(ca.size)
         stats["pairs_kept"] = len(kept)
+        only = framed.keep & ~plain
+        stats["pairs_kept_by_framing"] = int(np.count_nonzero(only))
+        stats["framing_turned_or_mirrored"] = int(np.count_nonzero(only & (framed.variant > 0)))
+        stats["framing_inside_bars"] = int(np.count_nonzero(
+            only & (framed.trimmed_a | framed.trimmed_b)))
     return kept
 
 
@@ -286,11 +308,12 @@ def find_lookalikes(catalog: Catalog, location: str | None = None,
     stats = result.stats
     with catalog.session() as s:
         locs = store.location_ids(s, location)
-        families = store.hash_families(s, locs, HASHES)
+        families = store.hash_families(s, locs, framing.NOMINATING)
         result.hash_families = [{"algorithm": f.algorithm, "params": f.params_key,
                                  "library": f.library, "contents": int(f.content_ids.size)}
                                 for f in families]
-        stats["contents_with_hashes"] = len({int(c) for f in families for c in f.content_ids})
+        stats["contents_with_hashes"] = len({int(c) for f in families if f.algorithm in HASHES
+                                             for c in f.content_ids})
         kept = candidate_pairs(families, threshold, exact=exact, stats=stats)
         copied = store.multi_copy_contents(s, locs) if include_copies else []
         involved = sorted({c for p in kept for c in p} | set(copied))

@@ -131,8 +131,10 @@ def _reference_candidates(families, threshold: int, agree: int) -> dict:
                 continue
             d = (int(f.values[ia]) ^ int(f.values[ib])).bit_count()
             dist[f.algorithm] = min(d, dist.get(f.algorithm, 64))
-        close = sum(1 for d in dist.values() if d <= threshold)
-        if close >= min(agree, len(dist)) and close >= 1:
+        # aHash and wHash (both block averages) are one vote together
+        votes = {"blocks" if a in ("ahash", "whash") else a for a in dist}
+        close = len({"blocks" if a in ("ahash", "whash") else a for a, d in dist.items() if d <= threshold})
+        if close >= min(agree, len(votes)) and close >= 1:
             kept[(ca, cb)] = dist
     return kept
 
