@@ -43,9 +43,9 @@ from preservation.analyse import takeout
 from preservation.analyse.lookalikes import DEFAULT_THRESHOLD, EVIDENCE_VERSION, Evidence, Meta
 from preservation.analyse.lookalikes.analysis import candidate_pairs
 from preservation.analyse.lookalikes.evidence import compare_metadata, parse_capture
+from preservation.analyse.lookalikes.framing import NOMINATING
 from preservation.analyse.lookalikes.measure import PairToMeasure, content_meta, measure_pairs
 from preservation.analyse.lookalikes.pair import PairResult, judge
-from preservation.analyse.lookalikes.framing import NOMINATING
 from preservation.analyse.lookalikes.search import HASHES
 from preservation.catalog import comparestore
 from preservation.catalog import lookalikestore as lstore

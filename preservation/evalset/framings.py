@@ -146,7 +146,8 @@ def straighten(degrees: float) -> Framer:
         scale = 1 / (math.cos(a) + math.sin(a) * max(w / h, h / w))
         cw, ch = w * scale, h * scale
         box = ((w - cw) / 2, (h - ch) / 2, (w + cw) / 2, (h + ch) / 2)
-        return turned.crop(tuple(round(v) for v in box)).resize((w, h), Image.Resampling.LANCZOS)
+        left, top, right, bottom = (round(v) for v in box)
+        return turned.crop((left, top, right, bottom)).resize((w, h), Image.Resampling.LANCZOS)
     return run
 
 

@@ -35,9 +35,9 @@ from preservation.catalog.engine import Catalog
 from preservation.provenance.decisions import DecisionRecord, current, iter_decisions
 from preservation.vocabulary import Verdict
 
+from . import framing
 from .decided import apply_decisions, decision_json
 from .evidence import EVIDENCE_VERSION, Evidence, Meta
-from . import framing
 from .groups import Rank, UnionFind, order_by_rank, rank_contents
 from .measure import PairToMeasure, measure_pairs
 from .pair import PairResult
