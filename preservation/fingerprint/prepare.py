@@ -166,7 +166,7 @@ def is_grey(working: Image.Image, source_mode: str) -> bool:
 # --- uniform borders (letterbox, padding, screenshot bars) -------------------------------------
 
 #: Version of the border-trimming recipe, recorded in the params of every trimmed-view hash.
-TRIM = "v1:85%<=24,15%,3%,25%"
+TRIM = "t1:85%<=24,15%,3%,25%"
 _BAND_SHARE = 0.85  # a line is a bar when this share of its pixels is within tolerance ...
 _BAND_TOLERANCE = 24  # ... of the bar colour (levels of 255, any channel)
 _MAX_STRIP = 0.15  # text or icons on a bar (status bar, caption) cover at most this share of a side
