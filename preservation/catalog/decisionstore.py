@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from preservation.catalog.chunks import chunked
 from preservation.catalog.events import iter_events
 from preservation.catalog.models import Content, Event, File, Location
 from preservation.provenance.chain import format_time
@@ -184,12 +185,12 @@ def open_changes(s: Session, locations: Iterable[str] | None = None) -> list[Ope
         by_loc[ref[0]].append(ref[1])
     rows: dict[tuple[str, str], Any] = {}
     for loc, names in by_loc.items():
-        for i in range(0, len(names), 500):
+        for chunk in chunked(names):
             for r in s.execute(select(File.id, File.path, File.state, File.last_verify_status,
                                       Content.sha256)
                                .join(Location, File.location_id == Location.id)
                                .outerjoin(Content, File.content_id == Content.id)
-                               .where(Location.name == loc, File.path.in_(names[i:i + 500]))):
+                               .where(Location.name == loc, File.path.in_(chunk))):
                 rows[(loc, r.path)] = r
     out: list[OpenChange] = []
     for ref, events in pending.items():

@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, tuple_, u
 from sqlalchemy.orm import Session, aliased
 
 from preservation import paths
+from preservation.catalog.chunks import chunked
 from preservation.catalog.events import append_event, event_record, events_for
 from preservation.catalog.inventory import find_file, iso
 from preservation.catalog.models import Content, File, Location, Run
@@ -129,10 +130,10 @@ def next_due(s: Session, location_id: int, run_id: int, stale_before: datetime |
 def gone(s: Session, ids: Sequence[int]) -> list[Due]:
     """The rows (with a recorded hash) of paths a walk no longer found."""
     out: list[Due] = []
-    for i in range(0, len(ids), 500):
+    for chunk in chunked(ids):
         out += [Due(*r) for r in s.execute(select(
             File.id, File.path_bytes, File.size, Content.sha256, File.state, File.last_verified_at,
-        ).join(Content, File.content_id == Content.id).where(File.id.in_(ids[i:i + 500])))]
+        ).join(Content, File.content_id == Content.id).where(File.id.in_(chunk)))]
     return out
 
 
@@ -163,8 +164,8 @@ def record_checks(s: Session, location: Location, run_id: int, checks: Sequence[
                   when: datetime, operator: str | None) -> None:
     """Record a batch of checks of catalogued files, with one event per problem."""
     def stamp(ids: list[int], **values: Any) -> None:
-        for i in range(0, len(ids), 500):
-            s.execute(update(File).where(File.id.in_(ids[i:i + 500])).values(
+        for chunk in chunked(ids):
+            s.execute(update(File).where(File.id.in_(chunk)).values(
                 last_verified_at=when, verify_run_id=run_id, **values))
 
     # (a path recorded missing whose file is back is present again)

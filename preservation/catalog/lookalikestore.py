@@ -20,6 +20,7 @@ from sqlalchemy import JSON, Integer, String, UniqueConstraint, func, select, tu
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from preservation import paths
+from preservation.catalog.chunks import chunked
 from preservation.catalog.locations import get_location
 from preservation.catalog.models import Base, Content, File, Location, PerceptualHash
 from preservation.vocabulary import FileState
@@ -138,7 +139,7 @@ def hash_families(s: Session, locs: Sequence[int] | None, algorithms: Iterable[s
 def hash_values(s: Session, content_ids: Sequence[int]) -> dict[int, dict[tuple[str, str, str], int]]:
     """Every stored hash (any bit length) of the given contents, by (algorithm, params, library)."""
     out: dict[int, dict[tuple[str, str, str], int]] = defaultdict(dict)
-    for chunk in _chunks(content_ids):
+    for chunk in chunked(content_ids):
         for cid, alg, pk, lib, value in s.execute(
                 select(PerceptualHash.content_id, PerceptualHash.algorithm, PerceptualHash.params_key,
                        PerceptualHash.library, PerceptualHash.value)
@@ -152,7 +153,7 @@ def hash_values(s: Session, content_ids: Sequence[int]) -> dict[int, dict[tuple[
 
 def contents(s: Session, content_ids: Sequence[int]) -> dict[int, ContentInfo]:
     out: dict[int, ContentInfo] = {}
-    for chunk in _chunks(content_ids):
+    for chunk in chunked(content_ids):
         for c in s.execute(select(Content).where(Content.id.in_(chunk)).execution_options(
                 populate_existing=False)).scalars():
             out[c.id] = ContentInfo(c.id, c.sha256, c.size, c.format, c.width, c.height,
@@ -165,7 +166,7 @@ def contents(s: Session, content_ids: Sequence[int]) -> dict[int, ContentInfo]:
 def copies(s: Session, content_ids: Sequence[int], locs: Sequence[int] | None) -> dict[int, list[CopyInfo]]:
     """Present files of each content (in the chosen locations), by location name then path."""
     out: dict[int, list[CopyInfo]] = defaultdict(list)
-    for chunk in _chunks(content_ids):
+    for chunk in chunked(content_ids):
         q = (select(File.content_id, Location.name, Location.trust, Location.root_bytes,
                     File.path, File.path_bytes, File.first_seen, File.mtime_ns, Location.sync)
              .join(Location, File.location_id == Location.id)
@@ -201,8 +202,7 @@ def cached_evidence(s: Session, pairs: Sequence[tuple[str, str]], version: int
     want = {p for pair in pairs for p in (pair, (pair[1], pair[0]))}
     out: dict[tuple[str, str], dict[str, Any]] = {}
     keys = list(want)
-    for i in range(0, len(keys), 400):
-        chunk = keys[i:i + 400]
+    for chunk in chunked(keys, 400):
         for row in s.execute(select(LookalikeEvidence.sha256_a, LookalikeEvidence.sha256_b,
                                     LookalikeEvidence.evidence)
                              .where(LookalikeEvidence.version == version,
@@ -239,12 +239,6 @@ def store_evidence(s: Session, rows: Sequence[EvidenceRow]) -> None:
                                 verdict=r.verdict, evidence=r.evidence, computed_at=now))
 
 
-def _chunks(ids: Sequence[int], n: int = 500) -> Iterable[list[int]]:
-    ids = list(ids)
-    for i in range(0, len(ids), n):
-        yield ids[i:i + n]
-
-
 __all__ = ["ContentInfo", "CopyInfo", "EvidenceRow", "HashFamily", "LookalikeEvidence",
            "cached_evidence", "contents", "copies", "hash_families", "hash_values", "location_ids",
            "multi_copy_contents", "store_evidence"]
@@ -270,8 +264,7 @@ def matcher_hashes(s: Session, sha256s: Sequence[str], algorithms: Sequence[str]
     out: dict[str, dict[str, StoredHash]] = defaultdict(dict)
     current: dict[tuple[str, str], bool] = {}
     shas = list(sha256s)
-    for i in range(0, len(shas), 500):
-        chunk = shas[i:i + 500]
+    for chunk in chunked(shas):
         for sha, alg, value, bits, quality, variants, params in s.execute(
                 select(Content.sha256, PerceptualHash.algorithm, PerceptualHash.value,
                        PerceptualHash.bits, PerceptualHash.quality, PerceptualHash.variants,

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from preservation import paths
+from preservation.catalog.chunks import chunked
 from preservation.catalog.models import Content, File, Location, PerceptualHash, Run
 from preservation.vocabulary import FileState, FixityStatus
 
@@ -268,8 +269,7 @@ class ContentInfo:
 def contents_info(s: Session, content_ids: Iterable[int]) -> dict[int, ContentInfo]:
     ids = sorted(set(content_ids))
     out: dict[int, ContentInfo] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
+    for chunk in chunked(ids):
         for c in s.scalars(select(Content).where(Content.id.in_(chunk))):
             out[c.id] = ContentInfo(c.id, c.sha256, c.size, c.format, c.mime, c.width, c.height,
                                     c.image_mode, c.orientation, c.is_grey, c.capture_time,
@@ -292,8 +292,8 @@ def contents_info(s: Session, content_ids: Iterable[int]) -> dict[int, ContentIn
 
 def content_ids_by_sha(s: Session, shas: Sequence[str]) -> dict[str, int]:
     out: dict[str, int] = {}
-    for i in range(0, len(shas), 500):
+    for chunk in chunked(shas):
         for cid, sha in s.execute(select(Content.id, Content.sha256).where(
-                Content.sha256.in_(list(shas[i:i + 500])))):
+                Content.sha256.in_(chunk))):
             out[sha] = int(cid)
     return out

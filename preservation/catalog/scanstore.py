@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from preservation import paths
+from preservation.catalog.chunks import chunked
 from preservation.catalog.engine import Catalog, upsert
 from preservation.catalog.events import append_event
 from preservation.catalog.models import Content, File, Location, PerceptualHash, Run
@@ -151,8 +152,8 @@ def known_dirs(s: Session, location_id: int) -> list[bytes]:
 # --- writing ------------------------------------------------------------------------------
 
 def mark_seen(s: Session, ids: Sequence[int], run_id: int, when: datetime) -> None:
-    for i in range(0, len(ids), 500):
-        s.execute(update(File).where(File.id.in_(ids[i:i + 500])).values(
+    for chunk in chunked(ids):
+        s.execute(update(File).where(File.id.in_(chunk)).values(
             last_seen=when, seen_run_id=run_id, state=FileState.PRESENT))
 
 
@@ -214,10 +215,10 @@ def upsert_contents(s: Session, fps: Sequence[Fingerprint], when: datetime) -> d
     """Content rows by SHA-256 (created once, shared by every copy); returns sha256 -> id."""
     shas = sorted({fp.digests["sha256"] for fp in fps})
     ids: dict[str, int] = {}
-    for i in range(0, len(shas), 500):
+    for chunk in chunked(shas):
         for cid, sha, sha512, md5 in s.execute(select(
                 Content.id, Content.sha256, Content.sha512, Content.md5).where(
-                Content.sha256.in_(shas[i:i + 500]))):
+                Content.sha256.in_(chunk))):
             ids[sha] = cid
             # digests asked for later (--algorithms) are added to the existing row
             extra = {k: v for fp in fps if fp.digests["sha256"] == sha
@@ -258,11 +259,11 @@ def _refresh_hashes(s: Session, by_content: dict[int, Fingerprint]) -> None:
         return
     have: dict[int, dict[tuple[str, str], tuple[int, str]]] = defaultdict(dict)
     cids = sorted(by_content)
-    for i in range(0, len(cids), 500):
+    for chunk in chunked(cids):
         for hid, cid, alg, pkey, lib in s.execute(select(
                 PerceptualHash.id, PerceptualHash.content_id, PerceptualHash.algorithm,
                 PerceptualHash.params_key, PerceptualHash.library).where(
-                PerceptualHash.content_id.in_(cids[i:i + 500]))):
+                PerceptualHash.content_id.in_(chunk))):
             have[cid][(alg, pkey)] = (hid, lib)
     stale: list[int] = []
     for cid, fp in by_content.items():
@@ -279,8 +280,8 @@ def _refresh_hashes(s: Session, by_content: dict[int, Fingerprint]) -> None:
                 s.execute(update(PerceptualHash).where(PerceptualHash.id == known[0]).values(
                     value=row.value, bits=row.bits, library=row.library, quality=row.quality,
                     variants=row.variants))
-    for i in range(0, len(stale), 500):
-        s.execute(delete(PerceptualHash).where(PerceptualHash.id.in_(stale[i:i + 500])))
+    for chunk in chunked(stale):
+        s.execute(delete(PerceptualHash).where(PerceptualHash.id.in_(chunk)))
 
 
 def record_results(s: Session, location: Location, run_id: int, results: Sequence[Result],
