@@ -52,16 +52,53 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     try:
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode=WAL")
+        # no journal_mode here: switching to WAL rewrites the file's header, and a database
+        # that turns out not to be a catalog must be left as it was (see _use_wal)
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
     finally:
         cur.close()
 
 
-def _check_sqlite_file(path: Path) -> None:
+def _use_wal(engine: Engine) -> None:
+    """Put a catalog in WAL mode (lasting, in the file) once it is known to be a catalog."""
+    with engine.connect() as conn:
+        if str(conn.exec_driver_sql("PRAGMA journal_mode").scalar()).lower() != "wal":
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
+def damaged(display: str, detail: str) -> CatalogError:
+    """The one message for a catalog whose file is damaged, whatever found it."""
+    return CatalogError(
+        f"The catalog {display} is damaged: {detail}.",
+        hint="What it says can no longer be trusted. Restore it from a backup copy (or try: "
+             "sqlite3 CATALOG .recover), or start a new catalog with --catalog.",
+    )
+
+
+def integrity_problem(engine: Engine) -> str | None:
+    """SQLite's ``PRAGMA quick_check`` (every page, record and free list; not the indexes'
+    agreement with their tables): None when it passes, else its first finding. On a catalog
+    of 200,000 files (227 MB) it takes 0.4 s, the full ``integrity_check`` 1.9 s, so every
+    command runs it when it opens a catalog. PostgreSQL checks its own pages."""
+    if engine.dialect.name != "sqlite":
+        return None
+    try:
+        with engine.connect() as conn:
+            rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check(1)")]
+    except (OperationalError, DatabaseError, sqlite3.DatabaseError) as exc:
+        return str(getattr(exc, "orig", exc))
+    if rows == ["ok"]:
+        return None
+    return "; ".join(r.replace("\n", " ").strip() for r in rows) or "no answer"
+
+
+def _check_sqlite_file(path: Path, *, create: bool = True) -> None:
     """Refuse, with a clear message, a file that is not an SQLite database."""
     if not path.exists():
+        if not create:
+            raise CatalogError(f"no catalog at {path}; scan something first.",
+                               hint="Or name an existing catalog with --catalog.")
         if not path.parent.is_dir():
             raise CatalogError(f"Cannot create the catalog {path}: folder {path.parent} does not exist.")
         return
@@ -126,11 +163,9 @@ def describe_db_error(exc: BaseException, url: str) -> CatalogError:
             f"The catalog's disk is full ({url}). Nothing already recorded was lost; "
             "free some space and run the same command again to finish.",
         )
-    if "not a database" in low or "malformed" in low or "corrupt" in low:
-        return CatalogError(
-            f"The catalog {url} is damaged or is not a catalog: {msg}",
-            hint="Restore it from a backup copy, or start a new catalog with --catalog.",
-        )
+    if ("not a database" in low or "malformed" in low or "corrupt" in low
+            or "could not decode" in low):
+        return damaged(url, msg)
     if "readonly" in low or "read-only" in low:
         return CatalogError(f"The catalog {url} cannot be written: {msg}")
     if "permission denied" in low:  # a PostgreSQL role without the right (see the agencies guide)
@@ -207,8 +242,13 @@ class Catalog:
         self.engine.dispose()
 
 
-def open_catalog(value: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Catalog:
-    """Open (creating and migrating if needed) the catalog named by ``value``/env/default."""
+def open_catalog(value: str | os.PathLike[str] | None = None, *, migrate: bool = True,
+                 create: bool = True) -> Catalog:
+    """Open (creating and migrating if needed) the catalog named by ``value``/env/default.
+
+    ``create=False``: an SQLite catalog that does not exist is refused, not made. An existing
+    SQLite catalog must pass :func:`integrity_problem` before anything is read from it.
+    """
     url = resolve_url(value)
     try:
         parsed = make_url(url)
@@ -220,8 +260,10 @@ def open_catalog(value: str | os.PathLike[str] | None = None, *, migrate: bool =
         raise CatalogError(f"Catalogs are kept in SQLite or PostgreSQL, not {backend}: {shown}",
                            hint="For PostgreSQL: --catalog postgresql+psycopg://user@host/database")
     kwargs: dict[str, Any] = {}
+    existing = False
     if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        _check_sqlite_file(Path(parsed.database))
+        _check_sqlite_file(Path(parsed.database), create=create)
+        existing = Path(parsed.database).exists()
     elif backend == "postgresql":
         # a connection the server dropped (restart, idle timeout) is replaced, not used
         kwargs["pool_pre_ping"] = True
@@ -242,6 +284,9 @@ def open_catalog(value: str | os.PathLike[str] | None = None, *, migrate: bool =
         event.listen(engine, "connect", _sqlite_pragmas)
     catalog = Catalog(engine, url)
     try:
+        problem = integrity_problem(engine) if existing else None
+        if problem is not None:
+            raise damaged(catalog.display, f"SQLite's integrity check failed ({problem})")
         if migrate:
             from preservation.catalog.migrate import upgrade
 
@@ -249,6 +294,8 @@ def open_catalog(value: str | os.PathLike[str] | None = None, *, migrate: bool =
         else:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
+        if migrate and backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            _use_wal(engine)
     except CatalogError:
         engine.dispose()
         raise

@@ -95,6 +95,7 @@ def audit_cmd(app: AppContext, targets: tuple[str, ...], report_path: str | None
     display = _display(quiet or as_json)
     progress: Progress = display if display is not None else NoProgress()
     try:
+        app.creates = True
         result = audit(app.catalog, list(targets), options, progress)
     finally:
         if display is not None:

@@ -61,6 +61,7 @@ def compare_cmd(app: AppContext, reference: str, other: str, threshold: int, res
     """
     progress = make_progress(quiet or as_json)
     options = ScanOptions(jobs=jobs, operator=operator or default_operator())
+    app.creates = True  # a folder named is registered and scanned, as scan does
     result = compare(app.catalog, reference, other, threshold=threshold, jobs=jobs or None,
                      use_cache=not no_cache, rescan=rescan, scan_options=options, progress=progress,
                      evidence_progress=_pairs_progress(progress))

@@ -25,12 +25,20 @@ __all__ = ["AppContext", "console", "emit_json", "exit_with", "human_bytes", "na
 @dataclass
 class AppContext:
     catalog_value: str | None
+    #: set by the commands that may start a new catalog (scan, audit, location add); every
+    #: other command refuses a catalog that does not exist instead of creating an empty one
+    creates: bool = False
     _catalog: Catalog | None = field(default=None, repr=False)
 
     @property
     def catalog(self) -> Catalog:
         if self._catalog is None:
-            self._catalog = open_catalog(self.catalog_value)
+            self._catalog = open_catalog(self.catalog_value, create=self.creates)
+        return self._catalog
+
+    @property
+    def opened(self) -> Catalog | None:
+        """The catalog if this command opened it, else None."""
         return self._catalog
 
     def close(self) -> None:

@@ -36,6 +36,7 @@ def copies(app: AppContext, at_risk_only: bool, max_age: float, price: float, as
     """
     keep = 10**9 if as_json else 200
     if as_json:
+        app.catalog  # noqa: B018  (opened, and so checked, before the first byte is written)
         out = sys.stdout
         out.write('{"contents": [')
         first = True

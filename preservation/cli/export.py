@@ -7,6 +7,7 @@ import io
 import click
 
 from preservation.cli.context import AppContext, pass_app
+from preservation.outfiles import written_whole
 from preservation.provenance.export import manifest_location, write_json, write_sha256sum
 from preservation.provenance.premis import write_premis
 
@@ -33,7 +34,8 @@ def export(app: AppContext, fmt: str, location: str | None, output: str | None) 
     elif location is not None:
         raise click.BadParameter("only the sha256sum manifest is per location",
                                  param_hint="--location")
-    with click.open_file(output or "-", "wb") as out:
+    app.catalog  # noqa: B018  (opened, and so checked, before anything is written)
+    with (written_whole(output) if output else click.open_file("-", "wb")) as out:
         if fmt == "sha256sum":
             write_sha256sum(app.catalog, name, out)
         elif fmt == "premis":

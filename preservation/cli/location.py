@@ -60,6 +60,7 @@ def location() -> None:
 def add(app: AppContext, name: str, path: str, media: str, site: str, sync: bool, trust: str,
         note: str | None, operator: str | None) -> None:
     """Register PATH as location NAME. Nothing is read or written there until you scan."""
+    app.creates = True
     loc = add_location(app.catalog, name, path, media=media, site=site, sync=sync, trust=trust,
                        note=note, operator=operator or default_operator())
     console().print(f"Added location [bold]{escape(loc.name)}[/]: {escape(loc.root)} ({loc.media}, {loc.site}"

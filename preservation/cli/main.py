@@ -6,6 +6,7 @@ Exit codes: 0 all good, 1 finished and found problems, 2 could not run.
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from typing import Any
 
@@ -13,7 +14,13 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from preservation import __version__
-from preservation.catalog.engine import DEFAULT_CATALOG, ENV_VAR, describe_db_error
+from preservation.catalog.engine import (
+    DEFAULT_CATALOG,
+    ENV_VAR,
+    damaged,
+    describe_db_error,
+    integrity_problem,
+)
 from preservation.cli.context import AppContext, terminal_safe
 from preservation.errors import EXIT_ERROR, PreservationError
 
@@ -36,9 +43,14 @@ class PreservationGroup(click.Group):
         except PreservationError as exc:
             _fail(str(exc), exc.exit_code)
         except DBAPIError as exc:
+            _fail_if_damaged(ctx, exc)
             app = ctx.find_object(AppContext)
             _fail(str(describe_db_error(exc, app.catalog_value or DEFAULT_CATALOG if app else "?")),
                   EXIT_ERROR)
+        except (ValueError, TypeError, KeyError, LookupError, UnicodeError) as exc:
+            # what a damaged row decodes to (bad JSON, a date that is not one, a missing key)
+            _fail_if_damaged(ctx, exc)
+            raise
         except KeyboardInterrupt:
             _fail("Interrupted. Everything recorded so far is kept; run the same command again "
                   "to finish.", EXIT_ERROR)
@@ -46,6 +58,24 @@ class PreservationGroup(click.Group):
             app = ctx.find_object(AppContext)
             if app is not None:
                 app.close()
+
+
+def _fail_if_damaged(ctx: click.Context, exc: BaseException) -> None:
+    """An unexpected error while a catalog was open: if the catalog's file is damaged, say
+    that (exit 2), not a traceback about the row it garbled."""
+    app = ctx.find_object(AppContext)
+    catalog = app.opened if app is not None else None
+    if catalog is None:
+        return
+    problem = integrity_problem(catalog.engine)
+    if problem is not None:
+        _fail(str(damaged(catalog.display, f"SQLite's integrity check failed ({problem}); "
+                                           f"reading it gave {type(exc).__name__}: {exc}")),
+              EXIT_ERROR)
+    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
+        # sound pages holding a value this tool never writes: damaged all the same
+        _fail(str(damaged(catalog.display, f"a value in it cannot be read ({type(exc).__name__}: "
+                                           f"{exc})")), EXIT_ERROR)
 
 
 def _fail(message: str, code: int) -> None:

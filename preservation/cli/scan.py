@@ -93,6 +93,7 @@ def scan(app: AppContext, targets: tuple[str, ...], jobs: int, rehash: bool, alg
         check_address(dask)
     options = ScanOptions(jobs=jobs, rehash=rehash, algorithms=algos,
                           operator=operator or default_operator(), dask=dask)
+    app.creates = True
     report = run_scan(app.catalog, list(targets), options, make_progress(quiet or as_json))
     if as_json:
         emit_json(report.to_json())

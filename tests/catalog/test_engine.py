@@ -293,3 +293,30 @@ def test_postgresql_an_unreachable_server_is_a_clear_error() -> None:
         open_catalog("postgresql+psycopg://archive:secret@127.0.0.1:9/preservation")
     assert "secret" not in str(info.value)
 
+
+
+def test_someone_elses_sqlite_file_is_left_byte_for_byte(tmp_path: Path) -> None:
+    """Refused before anything is written: not even the switch to WAL mode (header bytes 18-19)."""
+    import sqlite3
+
+    p = tmp_path / "recipes.sqlite"
+    con = sqlite3.connect(p)
+    con.execute("create table recipes (name text)")
+    con.execute("insert into recipes values ('soup')")
+    con.commit()
+    con.close()
+    before = p.read_bytes()
+    with pytest.raises(CatalogError, match="not a preservation catalog"):
+        open_catalog(p)
+    assert p.read_bytes() == before
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["recipes.sqlite"]  # no -wal, no -shm
+
+
+def test_a_new_catalog_is_in_wal_mode(tmp_path: Path) -> None:
+    import sqlite3
+
+    p = tmp_path / "c.sqlite"
+    open_catalog(p).dispose()
+    con = sqlite3.connect(p)
+    assert con.execute("pragma journal_mode").fetchone()[0] == "wal"
+    con.close()

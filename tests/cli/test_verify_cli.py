@@ -42,7 +42,7 @@ def test_exit_codes(run, laptop) -> None:
     assert "No location named 'No such drive'" in res.stderr
 
 
-def test_nothing_registered_cannot_run(run) -> None:
+def test_nothing_registered_cannot_run(run, catalog) -> None:
     res = run("verify", expect=2)
     assert "No locations are registered" in res.stderr
 
