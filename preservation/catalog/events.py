@@ -107,3 +107,13 @@ def events_for(s: Session, objects: Iterable[str]) -> list[Event]:
 
 def newest_event(s: Session) -> Event | None:
     return s.scalars(select(Event).order_by(Event.seq.desc()).limit(1)).first()
+
+
+def event_at(s: Session, seq: int) -> Event | None:
+    """The event numbered ``seq``, if the log holds one."""
+    return s.scalars(select(Event).where(Event.seq == seq).limit(1)).first()
+
+
+def event_with_hash(s: Session, digest: str) -> Event | None:
+    """The event whose chain hash is ``digest``, if the log holds one."""
+    return s.scalars(select(Event).where(Event.hash == digest).limit(1)).first()

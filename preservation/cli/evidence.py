@@ -125,6 +125,9 @@ def create_cmd(app: AppContext, out: str, files: tuple[str, ...], group: str | N
     for note in sel.notes:
         say(f"  Note: {note}")
     say(f"Check it at any time: preservation evidence validate {shlex.quote(os.path.relpath(made.path))}")
+    if made.anchor:
+        say(f"and the catalog's log against it: preservation log verify --anchor "
+            f"{shlex.quote(os.path.relpath(made.anchor))}")
 
 
 @evidence.command("validate")

@@ -47,3 +47,9 @@ def export(app: AppContext, fmt: str, location: str | None, output: str | None) 
             finally:
                 text.flush()
                 text.detach()
+    if output:
+        from preservation.provenance.anchor import write_anchor
+
+        made = write_anchor(app.catalog, output, f"export --format {fmt}")
+        if made:
+            click.echo(f"The event log's head, to check the log against later: {made}", err=True)

@@ -115,6 +115,9 @@ def report(app: AppContext, out: str | None, audience: str, paper: str, location
                     "(keep it next to the page).", markup=False)
         for name in written.csv:
             c.print(f"Full list: {name}", markup=False)
+        if written.anchor:
+            c.print(f"The event log's head, to check the log against later: {written.anchor}",
+                    markup=False)
         for f in rep.sections.get("summary", {}).get("findings", []):
             c.print(f"- {f['text']}", markup=False)
     sys.exit(EXIT_PROBLEMS if rep.problems else EXIT_OK)

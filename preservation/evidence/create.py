@@ -39,6 +39,7 @@ from preservation.evidence.provenance import build_record, write_json, write_pre
 from preservation.evidence.report import draw_differences, write_pdf
 from preservation.evidence.select import COMPARE, Request, select
 from preservation.evidence.validate import Validation, validate_bag
+from preservation.provenance.anchor import write_anchor
 from preservation.report.assets import AssetStore
 from preservation.report.model import PAPERS
 from preservation.report.render import file_digest
@@ -98,6 +99,7 @@ class Created:
     pages: dict[str, int] = field(default_factory=dict)
     events: list[int] = field(default_factory=list)
     removed_partials: list[str] = field(default_factory=list)
+    anchor: str | None = None  # the chain's head once the package was recorded, beside the bag
 
     def to_json(self) -> dict[str, Any]:
         sel = self.selection
@@ -233,6 +235,7 @@ def create(catalog: Catalog, request: Request, options: Options,
     created = Created(path, identifier, iso(now) or "", selection, info | {"Payload-Oxum": validation.oxum or ""},
                       tag_files, validation, lib, options.letter, pages, removed_partials=removed)
     created.events = _record(catalog, created, manifests, record["chain"]["newest"], operator)
+    created.anchor = write_anchor(catalog, path, f"evidence package {os.path.basename(path)}")
     return created
 
 

@@ -49,6 +49,7 @@ class Written:
     images_dir: str | None = None
     csv: list[str] = field(default_factory=list)
     event_seq: int | None = None
+    anchor: str | None = None  # the chain's head, written beside the report
 
 
 def output_kind(path: str | os.PathLike[str], kinds: dict[str, str] = KINDS) -> str:
@@ -134,6 +135,10 @@ def write_report(catalog: Catalog, options: ReportOptions, out: str | os.PathLik
         written.sha256, written.bytes = file_digest(path)
     if record:
         written.event_seq = record_report(catalog, written)
+    if written.path:
+        from preservation.provenance.anchor import write_anchor
+
+        written.anchor = write_anchor(catalog, written.path, f"report {os.path.basename(written.path)}")
     return written
 
 
