@@ -117,3 +117,4 @@ class ProblemCode(StrEnum):
     UNSUPPORTED_IMAGE = "unsupported-image"  # e.g. camera RAW without the optional extra
     METADATA = "metadata"  # EXIF present but unreadable
     EMPTY = "empty"  # zero bytes: recorded, nothing to fingerprint
+    EXTENSION_MISMATCH = "extension-mismatch"  # the content is not the format the name claims

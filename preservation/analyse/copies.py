@@ -22,7 +22,7 @@ from preservation.catalog.engine import Catalog
 from preservation.catalog.inventory import iso
 from preservation.catalog.models import Location
 from preservation.units import human_bytes
-from preservation.vocabulary import Media, Site, Trust
+from preservation.vocabulary import Media, ProblemCode, Site, Trust
 
 DEFAULT_MAX_AGE_DAYS = 365
 MEETS, AT_RISK, SHORT = "meets-3-2-1", "at-risk", "short"
@@ -88,7 +88,7 @@ def _copy(row: CopyRow, loc: LocationFacts, now: datetime, max_age: float) -> Co
         why = f"{loc.name} is marked untrusted"
     elif not loc.reachable:
         why = f"{loc.name} is not reachable now, so this copy is unverified (not missing)"
-    elif row.verify_status in BAD_VERIFY or row.problem:
+    elif row.verify_status in BAD_VERIFY or row.problem not in (None, ProblemCode.EXTENSION_MISMATCH):
         why = f"the last check found this copy {row.verify_status or row.problem}"
     elif age is None:
         why = "its bytes have never been verified"

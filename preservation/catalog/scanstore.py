@@ -52,7 +52,9 @@ class KnownFile:
     problem: str | None
 
     def unchanged(self, size: int, mtime_ns: int, inode: int) -> bool:
-        return (self.content_id is not None and self.problem is None and self.size == size
+        # a problem of the name, not of the read, needs no new read
+        return (self.content_id is not None and self.problem in (None, ProblemCode.EXTENSION_MISMATCH)
+                and self.size == size
                 and self.mtime_ns == mtime_ns and self.inode == inode)
 
 
@@ -350,7 +352,8 @@ def record_results(s: Session, location: Location, run_id: int, results: Sequenc
         for p in fp.problems:
             counts["problems"] += 1
             counts[f"problem:{p.code}"] += 1
-            etype = (EventType.MESSAGE_DIGEST_CALCULATION if p.code not in CONTENT_PROBLEMS
+            etype = (EventType.FORMAT_IDENTIFICATION if p.code == ProblemCode.EXTENSION_MISMATCH
+                     else EventType.MESSAGE_DIGEST_CALCULATION if p.code not in CONTENT_PROBLEMS
                      else EventType.METADATA_EXTRACTION)
             append_event(s, etype, EventOutcome.FAILURE if not sha else EventOutcome.WARNING,
                          operator=operator,

@@ -128,4 +128,6 @@ def fingerprint_file(
         fp.hashes = outcome.hashes
         fp.problems.extend(outcome.problems)
     fp.extension_mismatch = formats.extension_mismatch(fp.format, rel)
+    if fp.extension_mismatch:
+        fp.problems.append(Problem(ProblemCode.EXTENSION_MISMATCH, formats.mismatch_message(fp.format, rel)))
     return fp

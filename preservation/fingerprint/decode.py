@@ -15,6 +15,7 @@ Process-wide Pillow settings made here, once, on import:
 from __future__ import annotations
 
 import io
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -85,6 +86,66 @@ def _pillow_bomb_reason(exc: Image.DecompressionBombError) -> str:
     return f"The image claims too many pixels to be decoded safely ({_detail(exc)})."
 
 
+def lying_header(label: str, width: int, height: int, why: str) -> Problem:
+    return Problem(
+        ProblemCode.CORRUPT_IMAGE,
+        f"This {label.split(' ', 1)[-1]}'s header promises a {width} x {height} picture, but {why}: "
+        "the header is damaged or the picture data is missing. Its bytes were hashed, but it has "
+        "no look-alike fingerprints (a damaged picture would look like every other one).",
+    )
+
+
+# SOF markers of arithmetic-coded JPEG, which can spend less than a bit on a block
+_ARITHMETIC_SOF = frozenset({0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+
+
+def _sof_marker(view: memoryview) -> int | None:
+    """The frame marker (0xC0..0xCF) of a JPEG, walking its segments from the start."""
+    pos = 2
+    while pos + 4 <= len(view):
+        if view[pos] != 0xFF:
+            return None
+        marker = view[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return marker
+        if marker == 0xDA:  # scan data before any frame: not a JPEG we can judge
+            return None
+        pos += 2 + int.from_bytes(view[pos + 2:pos + 4], "big")
+    return None
+
+
+def jpeg_data_shortfall(im: Image.Image, data: io.BytesIO, file_size: int) -> int | None:
+    """The bytes a Huffman-coded JPEG of the header's size needs at least, when the file has
+    fewer (a lying header: a small picture under a header claiming a huge one), else None.
+
+    Every 8x8 block of every component costs at least one bit of Huffman code (its DC value),
+    so a file of fewer than ``blocks / 8`` bytes cannot hold the picture its header promises.
+    """
+    layers = getattr(im, "layer", None)
+    if not layers:
+        return None
+    view = data.getbuffer()
+    try:
+        marker = _sof_marker(view)
+    finally:
+        view.release()
+    if marker is None or marker in _ARITHMETIC_SOF:
+        return None
+    width, height = im.size
+    hmax = max(h for _id, h, _v, _q in layers) or 1
+    vmax = max(v for _id, _h, v, _q in layers) or 1
+
+    def blocks_across(size: int, factor: int, most: int) -> int:  # ceil(ceil(size * f / max) / 8)
+        return -(-math.ceil(size * factor / most) // 8)
+
+    blocks = sum(blocks_across(width, h, hmax) * blocks_across(height, v, vmax) for _id, h, v, _q in layers)
+    need = blocks // 8
+    return need if file_size < need else None
+
+
 def open_image(data: io.BytesIO, fmt: FormatInfo, file_size: int) -> Image.Image:
     """Parse the header of ``data`` as ``fmt`` and check the size it claims. Nothing decoded."""
     with warnings.catch_warnings(record=True):
@@ -98,6 +159,12 @@ def open_image(data: io.BytesIO, fmt: FormatInfo, file_size: int) -> Image.Image
     width, height = im.size
     if width <= 0 or height <= 0:
         raise DecodeError(corrupt(fmt.label, ValueError(f"size {width} x {height}")))
+    if im.format in _DRAFTABLE:
+        need = jpeg_data_shortfall(im, data, file_size)
+        if need is not None:
+            raise DecodeError(lying_header(fmt.label, width, height,
+                                           f"its {file_size:,} bytes cannot hold one (it needs at "
+                                           f"least {need:,})"))
     reason = limits.pixel_limit_reason(width, height, file_size)
     if reason is not None:
         raise DecodeError(bomb(reason), width, height, im.mode)
@@ -113,6 +180,7 @@ def load_image(im: Image.Image, fmt: FormatInfo) -> Decoded:
         try:
             if im.format in _DRAFTABLE:
                 im.draft("RGB", decode_size(width, height))
+            promised = im.size  # the header's size, or its DCT-reduced size
             ImageFile.LOAD_TRUNCATED_IMAGES = False
             im.load()
         except Image.DecompressionBombError as exc:
@@ -126,6 +194,9 @@ def load_image(im: Image.Image, fmt: FormatInfo) -> Decoded:
             raise DecodeError(problem, width, height, mode) from None
         except Exception as exc:
             raise DecodeError(corrupt(fmt.label, exc), width, height, mode) from None
+    if im.size != promised:
+        raise DecodeError(lying_header(fmt.label, width, height,
+                                       f"it decodes to {im.size[0]} x {im.size[1]}"))
     return Decoded(im, width, height, im.mode, im.format or "", im.info)
 
 

@@ -5,10 +5,13 @@ Names are short and canonical (``jpeg``, ``heic``, ``nef``...). Our own magic-nu
 else goes to puremagic, by bytes. Pillow later confirms images it decodes (and tells MPO from
 plain JPEG).
 
-Extension mismatch: flagged only when the identified format is one listed here, the name has an
-extension, that extension is one we recognise (it claims *some* format), and it is not one the
-identified format is expected to carry. So an iPhone HEIC named ``.jpg`` or a PNG named ``.jpg``
-is flagged; ``photo.jpg.bak``, a name without extension, or a format we do not list never is.
+Extension mismatch (:func:`extension_mismatch`), for every identified format: the name has an
+extension we recognise (it claims *some* format), and the content is not a format that
+extension may carry. An iPhone HEIC or a PNG named ``.jpg``, a saved HTML "404" page or a text
+file named ``IMG_0001.jpg`` (what a failed download leaves), an MP3 named ``.png``: all flagged,
+and recorded as an ``extension-mismatch`` problem. Content identified as nothing at all is
+flagged only under the name of a format that always starts with its signature (a ``.jpg`` that
+is not a JPEG); ``photo.jpg.bak``, a name without extension, or ``.bin`` never is.
 """
 
 from __future__ import annotations
@@ -117,6 +120,22 @@ KNOWN_EXTENSIONS: frozenset[str] = frozenset(
     }
 )
 
+# Formats FORMATS does not list (named by puremagic, or plain text): the extensions each may
+# carry. Text formats may be named as one another (a web page saved as .txt is no lie).
+_TEXTUAL = "txt text csv tsv md markdown json geojson xml html htm xhtml shtml svg rtf eps ps log ini"
+OTHER_EXTENSIONS: dict[str, frozenset[str]] = {
+    name: frozenset(exts.split()) for name, exts in {
+        "text": _TEXTUAL, "html": _TEXTUAL, "xml": _TEXTUAL + " gpx kml xmp rss plist",
+        "json": _TEXTUAL, "gz": "gz tgz gzip", "mp3": "mp3", "wav": "wav", "flac": "flac",
+        "ogg": "ogg oga opus", "avi": "avi", "mkv": "mkv webm", "webm": "webm mkv",
+    }.items()
+}
+OTHER_LABELS = {"text": "plain text", "html": "an HTML web page", "xml": "an XML document",
+                "json": "a JSON document", "gz": "a gzip archive"}
+# Listed formats whose files always begin with their signature: under such a name, content
+# that is not identified at all is not that format either.
+SIGNED = frozenset({"jpeg", "png", "gif", "bmp", "tiff", "webp", "heic", "heif", "avif", "pdf"})
+
 # puremagic extension -> our canonical name, where they differ.
 _ALIASES = {"jpg": "jpeg", "tif": "tiff", "htm": "html", "mpg": "mpeg", "qt": "mov"}
 
@@ -219,11 +238,41 @@ def extension_of(rel: bytes) -> str | None:
 
 
 def extension_mismatch(name: str | None, rel: bytes) -> bool:
-    info = FORMATS.get(name) if name else None
-    if info is None:
-        return False
+    """Is the content (identified as ``name``, None: not identified) not what the name claims?"""
     ext = extension_of(rel)
-    return ext is not None and ext in KNOWN_EXTENSIONS and ext not in info.extensions
+    if ext is None or ext not in KNOWN_EXTENSIONS:
+        return False  # the name claims nothing
+    if name is None:
+        claimed = format_claimed_by_name(rel)
+        return claimed is not None and claimed.name in SIGNED
+    info = FORMATS.get(name)
+    allowed = info.extensions if info is not None else OTHER_EXTENSIONS.get(name)
+    if allowed is not None:
+        return ext not in allowed
+    # a format we do not list, under the name of one we do (an MP3 named .jpg)
+    return format_claimed_by_name(rel) is not None
+
+
+def label(name: str | None) -> str:
+    """A format for messages: "a JPEG image", "an HTML web page", "content of no known format"."""
+    if name is None:
+        return "of no format this tool recognises"
+    info = FORMATS.get(name)
+    return info.label if info is not None else OTHER_LABELS.get(name, f"a file of the {name.upper()} format")
+
+
+def mismatch_message(name: str | None, rel: bytes) -> str:
+    """Why a file whose content is ``name`` is an extension mismatch, in plain words."""
+    ext = extension_of(rel)
+    claimed = format_claimed_by_name(rel)
+    says = f"{claimed.label} (.{ext})" if claimed is not None else f"a .{ext} file"
+    msg = f"Its name says it is {says}, but its content is {label(name)}."
+    if claimed is not None and claimed.kind != "other" and name in (None, "text", "html", "xml", "json"):
+        msg += (" A saved web page, an error message or an empty download under a picture's name "
+                "is what a failed download leaves: look for another copy of the picture.")
+    else:
+        msg += " Programs that trust the name may fail to open it or open it wrongly."
+    return msg
 
 
 def format_claimed_by_name(rel: bytes) -> FormatInfo | None:

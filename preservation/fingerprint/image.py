@@ -21,7 +21,7 @@ from PIL import Image
 
 from ..vocabulary import ProblemCode
 from . import perceptual, prepare
-from .decode import DecodeError, count_frames, load_image, open_image
+from .decode import DecodeError, count_frames, load_image, lying_header, open_image
 from .exif import ExifResult, read_exif, tiff_block
 from .formats import FormatInfo
 from .model import ImageInfo, PerceptualHash, Problem
@@ -83,13 +83,31 @@ def _raw_exif(data: io.BytesIO, fmt: FormatInfo) -> ExifResult:
     return ExifResult()
 
 
+def _flat(working: Image.Image) -> bool:
+    """Every pixel of the working image the same colour."""
+    extrema = working.getextrema()
+    bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
+    return all(lo == hi for lo, hi in bands)  # type: ignore[misc]
+
+
+# Formats a camera or a phone writes: a photo in one of these never decodes to one flat colour
+_PHOTO_FORMATS = frozenset({"jpeg", "mpo", "heic", "heif", "avif"})
+PHOTO_PIXELS = 1_000_000
+
+
 def _hashes(
     im: Image.Image, orientation: int | None, mode: str, fmt: FormatInfo,
-    problems: list[Problem],
+    problems: list[Problem], *, refuse_flat: tuple[int, int] | None = None,
 ) -> tuple[list[PerceptualHash], bool | None]:
+    """Perceptual hashes and greyness; ``refuse_flat`` (the header's size): a picture that
+    decodes to one flat colour is corrupt, not hashed."""
     try:
         im = prepare.canonical(im)
         working = prepare.working_image(im, orientation)
+        if refuse_flat is not None and _flat(working):
+            problems.append(lying_header(fmt.label, *refuse_flat,
+                                         "it decodes to one flat colour (unless it really is a blank picture)"))
+            return [], None
         trimmed = prepare.trimmed_working_image(im, orientation, working)
         hashes = perceptual.compute(working, trimmed)
         if perceptual.pdq_library() is not None:  # without pdqhash: no PDQ, and reports say so
@@ -175,7 +193,13 @@ def analyse(data: io.BytesIO, fmt: FormatInfo, file_size: int) -> ImageOutcome:
         reported = reported or meta.orientation
     else:
         apply = reported = meta.orientation
-    hashes, grey = _hashes(decoded.image, apply, decoded.mode, fmt, problems)
+    # a flat picture where the header promises a photo (a camera's, or a megapixel one)
+    promises_photo = name in _PHOTO_FORMATS and (
+        bool(meta.make or meta.model) or decoded.width * decoded.height >= PHOTO_PIXELS)
+    hashes, grey = _hashes(decoded.image, apply, decoded.mode, fmt, problems,
+                           refuse_flat=(decoded.width, decoded.height) if promises_photo else None)
+    if promises_photo and not hashes and any(p.code == ProblemCode.CORRUPT_IMAGE for p in problems):
+        return ImageOutcome(name, None, [], problems)
     frames = count_frames(decoded.image)
     info = _info(decoded.width, decoded.height, decoded.mode, frames, reported, meta, grey)
     return ImageOutcome(name, info, hashes, problems)

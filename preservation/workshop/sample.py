@@ -248,12 +248,20 @@ class SampleManifest:
     # --- expected answers ---
 
     def problem_files(self) -> list[tuple[SampleFile, ProblemCode]]:
+        """Every file the scan reports as a problem: damaged contents, and names that lie."""
+        mismatched = self.extension_mismatches()
         out = []
         for f in self.files:
             problem = self.content_of(f).problem
             if problem is not None:
                 out.append((f, problem))
+            elif f in mismatched:
+                out.append((f, ProblemCode.EXTENSION_MISMATCH))
         return out
+
+    def damaged_files(self) -> list[tuple[SampleFile, ProblemCode]]:
+        """The problem files whose bytes are damaged (not only misnamed)."""
+        return [(f, code) for f, code in self.problem_files() if code != ProblemCode.EXTENSION_MISMATCH]
 
     def extension_mismatches(self) -> list[SampleFile]:
         def ext(name: str) -> str:
@@ -757,14 +765,18 @@ def _answers(m: SampleManifest) -> Iterator[str]:
            f"because {len(problems)} file{' has' if len(problems) == 1 else 's have'} a problem:")
     yield ""
     for f, code in problems:
-        yield (f"* `{f.rel}`: `{code}`. {m.content_of(f).what}. Its bytes are hashed and catalogued, "
-               "but it cannot be decoded, so it has no look-alike fingerprints.")
+        if code == ProblemCode.EXTENSION_MISMATCH:
+            yield (f"* `{f.rel}`: `{code}`. {m.content_of(f).what}; its name says otherwise. Its bytes "
+                   "are hashed and it is fingerprinted like any picture, but software that trusts the "
+                   "name may fail to open it.")
+        else:
+            yield (f"* `{f.rel}`: `{code}`. {m.content_of(f).what}. Its bytes are hashed and catalogued, "
+                   "but it cannot be decoded, so it has no look-alike fingerprints.")
     yield ""
     yield ("`preservation files --problems` lists exactly "
-           + ("that file." if len(problems) == 1 else "those files."))
-    if mism:
-        yield ("Not a problem, but flagged in `preservation files` and `preservation show` as \"extension "
-               "does not match content\": " + ", ".join(f"`{f.rel}`" for f in mism) + ".")
+           + ("that file." if len(problems) == 1 else "those files.")
+           + (" `preservation files` and `preservation show` also say of "
+              + ", ".join(f"`{f.rel}`" for f in mism) + ": \"extension does not match\"." if mism else ""))
     yield ""
 
     yield "### `preservation copies` (3-2-1)"
@@ -815,7 +827,7 @@ def _answers(m: SampleManifest) -> Iterator[str]:
     yield ""
     yield ("`preservation verify` right after the scan reports every file `ok`: nothing changed since it "
            "was hashed.")
-    for f, _code in problems:
+    for f, _code in m.damaged_files():
         c = m.content_of(f)
         if c.source is not None:
             intact = m.files_of(c.source)[0]

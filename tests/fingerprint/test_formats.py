@@ -12,6 +12,7 @@ from PIL import Image
 
 from preservation.fingerprint import formats
 from preservation.fingerprint.sniff import sniff
+from preservation.vocabulary import ProblemCode
 
 from .conftest import FP
 from .helpers import encode, make_dng, noise_image, whole_picture
@@ -168,9 +169,16 @@ def test_jpeg_with_other_names(fp: FP, name: str, flagged: bool) -> None:
     assert fp(encode(noise_image(), "JPEG"), name).extension_mismatch is flagged
 
 
-def test_unknown_formats_never_flag(fp: FP) -> None:
-    assert not fp(b"plain words", "photo.jpg").extension_mismatch
-    assert not fp(b"ID3\x03\0\0\0\0\0\x0f" + b"\0" * 200, "photo.jpg").extension_mismatch
+def test_every_identified_format_under_another_name_is_flagged(fp: FP) -> None:
+    """Text, HTML, MP3 and unidentified bytes under a picture's name (issue 17: before, formats
+    the tool does not list never flagged)."""
+    for data in (b"plain words", b"ID3\x03\0\0\0\0\0\x0f" + b"\0" * 200,
+                 b"<!DOCTYPE html><html><body>404</body></html>", bytes(range(256)) * 4):
+        result = fp(data, "photo.jpg")
+        assert result.extension_mismatch, result.format
+        assert [p.code for p in result.problems] == [ProblemCode.EXTENSION_MISMATCH]
+    assert not fp(b"ID3\x03\0\0\0\0\0\x0f" + b"\0" * 200, "song.mp3").problems
+    assert not fp(bytes(range(256)) * 4, "blob.bin").problems  # .bin claims nothing
 
 
 def test_extension_of() -> None:

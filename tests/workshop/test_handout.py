@@ -237,7 +237,7 @@ def test_exercise_answers_agree_with_the_sample(manifest: SampleManifest) -> Non
     text = " ".join(page.split())
     per_drive = ", ".join(f"{d.name} {len(m.files_on(d.name))}" for d in m.drives)
     facts = [f"{per_drive} ({len(m.files)} files in all)"]
-    ((broken, code),) = m.problem_files()
+    ((broken, code),) = m.damaged_files()
     intact = m.contents[m.content_of(broken).source or ""]
     facts += [f"`{code}`", f"first {m.content_of(broken).size:,} of the {intact.size:,} bytes"]
     facts += [f"`{f.rel}` is a HEIC picture named `.jpg`" for f in m.extension_mismatches()]

@@ -134,8 +134,8 @@ def test_answers_cover_every_file_and_the_expected_results(api_sample) -> None:
         assert c.sha256 in text
     for line in m.location_commands():
         assert line in text
-    (bad, code), = m.problem_files()
-    assert f"`{bad.rel}`: `{code}`" in text
+    for bad, code in m.problem_files():
+        assert f"`{bad.rel}`: `{code}`" in text
     for p in m.lookalike_pairs():
         assert f"`{p.verdict}`" in text
     for st in m.statuses().values():
@@ -162,23 +162,27 @@ def test_the_workshop_exercise(cli_sample, api_sample, run) -> None:
     for c in commands:
         run(*c[1:])
 
-    # 2. scan: finishes with problems (exit 1) because of exactly one file, the truncated JPEG
-    # (-j 1: for thirty files, starting worker processes costs more than it saves)
+    # 2. scan: finishes with problems (exit 1) because of the truncated JPEG and the HEIC named
+    # .jpg (-j 1: for thirty files, starting worker processes costs more than it saves)
     scanned = run.json("scan", "-j", "1", expect=1)
     validate("scan", scanned)
     per_drive = {loc["location"]: loc for loc in scanned["locations"]}
     assert {n: v["files"] for n, v in per_drive.items()} == {d.name: len(m.files_on(d.name)) for d in m.drives}
-    (bad, code), = m.problem_files()
+    (bad, code), = m.damaged_files()
     assert code == ProblemCode.CORRUPT_IMAGE
+    expected = m.problem_files()
+    assert len(expected) == 2 and {c for _f, c in expected} == {code, ProblemCode.EXTENSION_MISMATCH}
     assert {n: v["problems"] for n, v in per_drive.items()} == {
-        d.name: int(d.name == bad.drive) for d in m.drives}
+        d.name: sum(f.drive == d.name for f, _c in expected) for d in m.drives}
 
-    # 3. files --problems: exactly that file, with that problem
+    # 3. files --problems: exactly those files, with those problems
     problems = run.json("files", "--problems")
     validate("files", problems)
-    assert [(f["location"], f["path"]) for f in problems["files"]] == [(bad.drive, bad.path)]
-    assert [p["code"] for p in problems["files"][0]["content_problems"]] == [str(code)]
-    assert problems["files"][0]["sha256"] == sha[bad.content]
+    assert sorted((f["location"], f["path"]) for f in problems["files"]) == sorted(
+        (f.drive, f.path) for f, _c in expected)
+    damaged = next(f for f in problems["files"] if f["path"] == bad.path)
+    assert [p["code"] for p in damaged["content_problems"]] == [str(code)]
+    assert damaged["sha256"] == sha[bad.content]
     table = run("files", "--problems").stdout
     assert "usb-drive" in table and "corrupt" in table
     files = run.json("files")["files"]
