@@ -9,13 +9,13 @@ recorded as a problem instead of stopping the scan.
 from __future__ import annotations
 
 import multiprocessing
-import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from preservation.fingerprint.model import Fingerprint, Problem
+from preservation.scan import orphans
 from preservation.vocabulary import ProblemCode
 
 
@@ -50,11 +50,9 @@ def crashed(it: Item, message: str) -> Fingerprint:
 # What a worker imports before its first file. imagehash imports SciPy's FFT (for phash) and
 # PyWavelets (for whash) on first use: preloading them in the fork server means no worker pays
 # 0.3-0.4 s on its first file, and every worker forked from the server shares the pages.
-PRELOAD = ["preservation.fingerprint", "preservation.fingerprint.image", "scipy.fftpack", "pywt"]
-
-
-def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and records it
+# preservation.scan.orphans, preloaded, makes the fork server end with the main process.
+PRELOAD = ["preservation.scan.orphans", "preservation.fingerprint", "preservation.fingerprint.image",
+           "scipy.fftpack", "pywt"]
 
 
 Chunk = tuple[object, list[Item]]  # (caller's token, items)
@@ -92,7 +90,9 @@ class Fingerprinter:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(PRELOAD)
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_worker_init)
+            # workers (and the fork server) end when this process ends, even by SIGKILL
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=orphans.worker_init,
+                                             initargs=(orphans.announce_main(),))
         return self._pool
 
     def submit(self, token: object, items: list[Item]) -> Iterator[Done]:

@@ -109,8 +109,13 @@ def _run(tasks: list[_Task], jobs: int,
             if progress:
                 progress(i + 1, len(tasks))
         return out
+    from preservation.scan import orphans
+
     ctx = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=ctx) as pool:
+    ctx.set_forkserver_preload(["preservation.scan.orphans"])  # unless a scan started it already
+    # workers (and the fork server) end when this process ends, even by SIGKILL
+    with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=ctx, initializer=orphans.worker_init,
+                             initargs=(orphans.announce_main(),)) as pool:
         for i, r in enumerate(pool.map(_measure, tasks, chunksize=1)):
             out.append(r)
             if progress:
