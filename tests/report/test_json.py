@@ -86,7 +86,7 @@ def test_a_collection_without_problems_exits_zero(run, tmp_path) -> None:
     assert data["sections"]["copies"]["summary"]["meets_3_2_1"] == 1
 
 
-def test_an_empty_catalog_still_makes_a_report(run, tmp_path) -> None:
+def test_an_empty_catalog_still_makes_a_report(run, catalog, tmp_path) -> None:
     out = tmp_path / "empty.pdf"
     run("report", "--out", str(out), expect=None)
     assert out.stat().st_size > 1000
