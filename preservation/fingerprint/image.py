@@ -87,7 +87,7 @@ def _flat(working: Image.Image) -> bool:
     """Every pixel of the working image the same colour."""
     extrema = working.getextrema()
     bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
-    return all(lo == hi for lo, hi in bands)  # type: ignore[misc]
+    return all(lo == hi for lo, hi in bands)
 
 
 # Formats a camera or a phone writes: a photo in one of these never decodes to one flat colour
