@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Run
+from tests.conftest import PHOTOS, Run
 
 
 def leftovers(folder: Path) -> list[Path]:
@@ -105,7 +105,8 @@ def test_a_package_is_never_written_inside_a_scanned_location(tree: Path, run: R
 def test_an_ambiguous_name_lists_every_candidate(tree: Path, run: Run, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     (tree / "2023").mkdir()
-    (tree / "2023" / "IMG_0000.jpg").write_bytes(b"another photo with the same name")
+    # another photo with the same name (a real JPEG: a text under a .jpg name is a problem)
+    (tree / "2023" / "IMG_0000.jpg").write_bytes(sorted(PHOTOS.glob("*.jpg"))[-1].read_bytes())
     run("scan", str(tree), "-j", "1", "-q")
     res = run("evidence", "create", "--out", str(tmp_path / "case"), "--file", "IMG_0000.jpg", expect=2)
     assert "IMG_0000.jpg is ambiguous: 2 different catalogued files match it" in res.stderr

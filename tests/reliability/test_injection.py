@@ -68,7 +68,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
     run = Run(base / "catalog.sqlite")
     run("location", "add", "Laptop", str(root), "--media", "ssd")
     run("location", "add", COPY_DRIVE, str(drive), "--media", "hdd")
-    run("scan", "-q", "-j", "1")
+    run("scan", "-q", "-j", "1", expect=1)  # a JPEG named "rtl\u202egpj.exe" is an extension mismatch
     return Hostile(run, root, drive, out)
 
 
@@ -132,7 +132,7 @@ def test_verify_findings_name_each_file_exactly(hostile: Hostile, tmp_path: Path
     copy = tmp_path / "laptop"
     shutil.copytree(hostile.root, copy, symlinks=True)
     run = Run(tmp_path / "c.sqlite")
-    run("scan", str(copy), "-q", "-j", "1")
+    run("scan", str(copy), "-q", "-j", "1", expect=1)  # the JPEG named .exe
     changed, gone = b"esc\x1b]0;pwned\x07title.jpg", b"a\xff.jpg"
     with open(os.path.join(os.fsencode(copy), changed), "ab") as fh:
         fh.write(b"tampered")
