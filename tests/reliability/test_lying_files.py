@@ -115,8 +115,9 @@ def test_flat_pictures_never_make_look_alike_pairs(run, tmp_path: Path) -> None:
     run("scan", str(tree), "-j", "1", "-q", expect=1)
     files = {f["path"]: f for f in run.json("files")["files"]}
     hashed = run.json("show", str(tree / "small_1.png"))["content"]["perceptual_hashes"]
-    assert hashed and all(int(h["value"], 16) in (0, 2**64 - 1) or h["algorithm"] in ("colorhash", "pdq")
-                          or bin(int(h["value"], 16)).count("1") <= 2 for h in hashed if len(h["value"]) == 16)
+    assert hashed  # a small flat picture is no lie: it is fingerprinted
+    flat = [h for h in hashed if h["algorithm"] in ("ahash", "dhash") and len(h["value"]) == 16]
+    assert flat and all(int(h["value"], 16) == 0 for h in flat)  # the all-zero values of the issue
     for i in range(6):
         big = run.json("show", str(tree / f"big_{i}.jpg"))["content"]
         assert [p["code"] for p in big["problems"]] == ["corrupt-image"] and not big["perceptual_hashes"]
