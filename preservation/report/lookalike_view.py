@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from preservation.analyse.lookalikes import Evidence, find_lookalikes
+from preservation.analyse.lookalikes.analysis import LookalikeResult
 from preservation.analyse.lookalikes.explain import duration
+from preservation.analyse.lookalikes.platform import add_platform_view, merged_by, sentence
 from preservation.catalog.reportstore import (
     ContentInfo,
     content_ids_by_sha,
@@ -136,10 +138,62 @@ class _Group:
     authoritative: dict[str, str] | None = None  # the copy a person chose, and who, when
 
 
-def _groups(ctx: BuildContext) -> tuple[list[_Group], dict[str, int]]:
-    """The analysis' look-alike groups, with the catalog's record of every member."""
+#: What a platform's merge would lose, most precious first (the order of "originals at risk").
+AT_RISK = (
+    ("edit-original", "the original of an edit: a matcher would merge it into the edited version"),
+    ("burst-frame", "a different photograph (another shot of the same scene)"),
+    ("camera-metadata", "the copy that keeps the camera metadata its look-alike has lost"),
+    ("other", "a different file a matcher would take for the same photo"),
+)
+
+
+def originals_at_risk(result: LookalikeResult) -> list[dict[str, Any]]:
+    """Files a published matcher would merge into another although they differ, ranked by what
+    would be lost: an edit's original, a burst frame, the only copy with camera metadata, then
+    the rest; within a rank, those more matchers would merge, at the smaller PDQ distance, first.
+    Needs the platform view on the result's pairs (:func:`add_platform_view`)."""
+    best: dict[str, dict[str, Any]] = {}
+    for g in result.groups:
+        originals = {m.sha256 for m in g.originals}
+        for p in g.pairs:
+            merging = merged_by(p.platform or [])
+            if p.verdict == Verdict.IDENTICAL or not merging:
+                continue
+            if p.verdict == Verdict.EDITED and p.a.sha256 not in originals:
+                continue  # two edits of one original: the original's own pairs say what is at risk
+            lost_in_b = (p.evidence.get("metadata") or {}).get("lost_in_b") or []
+            if p.verdict == Verdict.EDITED:
+                kind, file, into = "edit-original", p.a, p.b
+            elif p.verdict == Verdict.BURST:
+                kind, file, into = "burst-frame", p.b, p.a
+            elif any("camera" in str(x) or "capture" in str(x) for x in lost_in_b):
+                kind, file, into = "camera-metadata", p.a, p.b
+            else:
+                kind, file, into = "other", p.b, p.a
+            rank = [k for k, _ in AT_RISK].index(kind)
+            pdq = next((r.distance for r in merging if r.matcher.name == "pdq"), None)
+            key = (rank, -len(merging), pdq if pdq is not None else 999)
+            entry = {"group": g.id, "kind": kind, "why": dict(AT_RISK)[kind],
+                     "location": file.location, "path": file.relative_path, "sha256": file.sha256,
+                     "merged_into": {"location": into.location, "path": into.relative_path,
+                                     "sha256": into.sha256},
+                     "verdict": str(p.verdict), "matchers": [r.matcher.name for r in merging],
+                     "sentence": sentence(p.platform or [], p.explanation), "_key": key}
+            if file.sha256 not in best or key < best[file.sha256]["_key"]:
+                best[file.sha256] = entry
+    out = sorted(best.values(), key=lambda e: (e["_key"], e["group"], e["path"]))
+    for e in out:
+        del e["_key"]
+    return out
+
+
+def _groups(ctx: BuildContext) -> tuple[list[_Group], dict[str, int], list[dict[str, Any]]]:
+    """The analysis' look-alike groups, with the catalog's record of every member, and the
+    originals a matcher would merge away."""
     result = find_lookalikes(ctx.catalog, ctx.location_name, ctx.options.threshold,
                              include_copies=False)
+    add_platform_view(ctx.catalog, result)
+    at_risk = originals_at_risk(result)
     shas = sorted({m.sha256 for g in result.groups for m in g.members})
     with ctx.catalog.session() as s:
         ids = content_ids_by_sha(s, shas)
@@ -163,12 +217,12 @@ def _groups(ctx: BuildContext) -> tuple[list[_Group], dict[str, int]]:
                           {m.sha256 for m in g.originals}, len(shown), len(g.members), comparisons,
                           chosen))
     out.sort(key=lambda g: (rank(g.comparisons), g.number))
-    return out, dict(result.stats)
+    return out, dict(result.stats), at_risk
 
 
 def build(ctx: BuildContext) -> dict[str, Any]:
     opts = ctx.options
-    groups, stats = _groups(ctx)
+    groups, stats, at_risk = _groups(ctx)
     pictures = Pictures(ctx.assets)
     comparisons = [c for g in groups for c in g.comparisons]
     by_verdict: dict[str, int] = {}
@@ -223,6 +277,10 @@ def build(ctx: BuildContext) -> dict[str, Any]:
 
     total = len(comparisons)
     plain: list[str] = []
+    if at_risk:
+        plain.append(f"{plural(len(at_risk), 'file')} a published photo matcher (PDQ, pHash or dHash) "
+                     f"would merge into another although {verb(len(at_risk), 'it differs', 'they differ')}: "
+                     "the originals at risk are listed first, most precious first.")
     if comparisons:
         files = sum(g.contents for g in groups)
         plain.append(f"{plural(files, 'file')} in {plural(len(groups), 'group')} look so alike that a "
@@ -246,7 +304,8 @@ def build(ctx: BuildContext) -> dict[str, Any]:
                      "with exactly the same contents; where each copy lives is listed below. Copies "
                      "in different places are backups: nothing here suggests deleting any.")
     return {
-        "plain": plain, "groups_total": len(groups), "comparisons_total": total, "shown": drawn,
+        "plain": plain, "at_risk": listing(at_risk[:ctx.rows], len(at_risk), None),
+        "groups_total": len(groups), "comparisons_total": total, "shown": drawn,
         "by_verdict": by_verdict, "groups": shown_groups, "csv": csv_name,
         "exact": listing(exact_rows, n_exact, exact_name), "threshold": opts.threshold,
         "analysis": {k: int(v) for k, v in stats.items()},
