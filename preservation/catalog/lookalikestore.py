@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from preservation import paths
 from preservation.catalog.chunks import chunked
+from preservation.catalog.contents import ContentInfo, contents
 from preservation.catalog.locations import get_location
 from preservation.catalog.models import Base, Content, File, Location, PerceptualHash
 from preservation.vocabulary import FileState
@@ -52,24 +53,6 @@ class HashFamily:
     bits: int
     content_ids: npt.NDArray[np.int64]
     values: npt.NDArray[np.uint64]
-
-
-@dataclass(slots=True)
-class ContentInfo:
-    id: int
-    sha256: str
-    size: int
-    format: str | None
-    width: int | None
-    height: int | None
-    orientation: int | None
-    mode: str | None
-    capture_time: str | None
-    camera_make: str | None
-    camera_model: str | None
-    exif: dict[str, Any]
-    first_seen: datetime | None
-    problems: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -148,18 +131,6 @@ def hash_values(s: Session, content_ids: Sequence[int]) -> dict[int, dict[tuple[
                 out[cid][(alg, pk, lib)] = int(value, 16)
             except (TypeError, ValueError):
                 continue
-    return out
-
-
-def contents(s: Session, content_ids: Sequence[int]) -> dict[int, ContentInfo]:
-    out: dict[int, ContentInfo] = {}
-    for chunk in chunked(content_ids):
-        for c in s.execute(select(Content).where(Content.id.in_(chunk)).execution_options(
-                populate_existing=False)).scalars():
-            out[c.id] = ContentInfo(c.id, c.sha256, c.size, c.format, c.width, c.height,
-                                    c.orientation, c.image_mode, c.capture_time, c.camera_make,
-                                    c.camera_model, dict(c.exif or {}), c.first_seen,
-                                    list(c.problems or []))
     return out
 
 

@@ -7,7 +7,7 @@ location's files (3-2-1 status still looks at every copy, elsewhere; see analyse
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from preservation import paths
+from preservation.catalog import contents
 from preservation.catalog.chunks import chunked
 from preservation.catalog.models import Content, File, Location, PerceptualHash, Run
 from preservation.vocabulary import FileState, FixityStatus
@@ -243,27 +244,12 @@ def image_fingerprints(s: Session, algorithm: str = "phash",
 
 
 @dataclass(slots=True)
-class ContentInfo:
+class ContentInfo(contents.ContentInfo):
     """One content, as the report shows it: metadata, every present file, one readable path."""
 
-    id: int
-    sha256: str
-    size: int
-    format: str | None
-    mime: str | None
-    width: int | None
-    height: int | None
-    mode: str | None
-    orientation: int | None
-    is_grey: bool | None
-    capture_time: str | None
-    camera_make: str | None
-    camera_model: str | None
-    exif: dict[str, Any]
-    first_seen: datetime
-    places: list[CopyPlace]
-    oldest_mtime_ns: int | None
-    absolute_paths: list[bytes]  # present files, for reading (first one first)
+    places: list[CopyPlace] = field(default_factory=list)
+    oldest_mtime_ns: int | None = None
+    absolute_paths: list[bytes] = field(default_factory=list)  # present files, for reading (first one first)
 
 
 def contents_info(s: Session, content_ids: Iterable[int]) -> dict[int, ContentInfo]:
@@ -271,10 +257,7 @@ def contents_info(s: Session, content_ids: Iterable[int]) -> dict[int, ContentIn
     out: dict[int, ContentInfo] = {}
     for chunk in chunked(ids):
         for c in s.scalars(select(Content).where(Content.id.in_(chunk))):
-            out[c.id] = ContentInfo(c.id, c.sha256, c.size, c.format, c.mime, c.width, c.height,
-                                    c.image_mode, c.orientation, c.is_grey, c.capture_time,
-                                    c.camera_make, c.camera_model, dict(c.exif or {}), c.first_seen,
-                                    [], None, [])
+            out[c.id] = ContentInfo.of(c)
         q = (select(File.content_id, Location.name, Location.root_bytes, File.path, File.path_bytes,
                     File.mtime_ns)
              .join(Location, File.location_id == Location.id)
