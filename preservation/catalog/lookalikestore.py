@@ -119,6 +119,14 @@ def hash_families(s: Session, locs: Sequence[int] | None, algorithms: Iterable[s
     return out
 
 
+def without_fingerprints(s: Session, locs: Sequence[int] | None, formats: Iterable[str]) -> list[int]:
+    """Present contents of the given (picture) formats that have no 64-bit perceptual hash."""
+    hashed = select(PerceptualHash.content_id).where(PerceptualHash.bits == 64)
+    return sorted(s.scalars(select(Content.id).where(
+        Content.id.in_(_present_contents(locs)), Content.format.in_(list(formats)),
+        Content.id.not_in(hashed))).all())
+
+
 def hash_values(s: Session, content_ids: Sequence[int]) -> dict[int, dict[tuple[str, str, str], int]]:
     """Every stored hash (any bit length) of the given contents, by (algorithm, params, library)."""
     out: dict[int, dict[tuple[str, str, str], int]] = defaultdict(dict)
@@ -212,7 +220,7 @@ def store_evidence(s: Session, rows: Sequence[EvidenceRow]) -> None:
 
 __all__ = ["ContentInfo", "CopyInfo", "EvidenceRow", "HashFamily", "LookalikeEvidence",
            "cached_evidence", "contents", "copies", "hash_families", "hash_values", "location_ids",
-           "multi_copy_contents", "store_evidence"]
+           "multi_copy_contents", "store_evidence", "without_fingerprints"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,9 +82,29 @@ def lookalikes(ctx: click.Context, location: str | None, threshold: int, group_i
     ctx.exit(EXIT_PROBLEMS if result.problems else EXIT_OK)
 
 
+def _print_not_compared(result: LookalikeResult) -> None:
+    """Every picture the search could not compare, by name (at most 20, then a count)."""
+    c = console()
+    st = result.stats
+    if result.not_compared:
+        c.print(f"{len(result.not_compared)} pictures could not be compared with any other:", markup=False)
+        for n in result.not_compared[:20]:
+            c.print(terminal_safe(f"  {n.path} ({n.location}): {n.reason}", name=True), markup=False)
+        if len(result.not_compared) > 20:
+            c.print(f"  ... and {len(result.not_compared) - 20} more (all of them in --json)", markup=False)
+    if st.get("near_flat_compared_strictly"):
+        c.print(f"{st['near_flat_compared_strictly']} near-flat pictures (plain backgrounds) were compared "
+                "on a stricter path.", markup=False)
+    if st.get("without_framing_hashes"):
+        c.print(f"{st['without_framing_hashes']} pictures were fingerprinted by an older version and are "
+                "compared as whole pictures only (not as mirror images, turns or inside bars): run "
+                "'preservation scan --rehash' to add the missing fingerprints.", markup=False)
+
+
 def _print(result: LookalikeResult) -> None:
     c = console()
     st = result.stats
+    _print_not_compared(result)
     if not result.groups:
         c.print(f"No look-alikes or copies among {st.get('contents_with_hashes', 0)} fingerprinted "
                 f"pictures (threshold {result.threshold}).")

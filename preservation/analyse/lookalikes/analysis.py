@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from preservation.catalog import lookalikestore as store
 from preservation.catalog.engine import Catalog
+from preservation.fingerprint.formats import DECODED_KINDS, FORMATS
 from preservation.provenance.decisions import DecisionRecord, current, iter_decisions
 from preservation.vocabulary import Verdict
 
@@ -41,7 +42,7 @@ from .evidence import EVIDENCE_VERSION, Evidence, Meta
 from .groups import Rank, UnionFind, order_by_rank, rank_contents
 from .measure import PairToMeasure, measure_pairs
 from .pair import PairResult
-from .search import HASHES, SearchStats, informative, pairs_within
+from .search import HASHES, SearchStats, informative, not_constant, pairs_within
 
 if TYPE_CHECKING:
     from .platform import MatcherResult
@@ -131,12 +132,25 @@ class Group:
 
 
 @dataclass(slots=True)
+class NotCompared:
+    """A picture the search could not compare with any other, and why (never dropped silently)."""
+
+    path: str
+    location: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "location": self.location, "reason": self.reason}
+
+
+@dataclass(slots=True)
 class LookalikeResult:
     threshold: int
     location: str | None
     groups: list[Group] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
     hash_families: list[dict[str, Any]] = field(default_factory=list)
+    not_compared: list[NotCompared] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
@@ -151,6 +165,7 @@ class LookalikeResult:
         return {"threshold": self.threshold, "location": self.location,
                 "evidence_version": EVIDENCE_VERSION, "hash_families": self.hash_families,
                 "stats": dict(self.stats), "verdicts": counts,
+                "not_compared": [n.to_json() for n in self.not_compared],
                 "groups": [g.to_json() for g in self.groups]}
 
 
@@ -208,8 +223,14 @@ def _pair_distances(fams: Sequence[_Family], ca: npt.NDArray[np.int64], cb: npt.
 
 def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
                     agree: int = AGREEING_HASHES, exact: bool | None = None,
-                    stats: dict[str, int] | None = None) -> dict[tuple[int, int], dict[str, int]]:
+                    stats: dict[str, int] | None = None,
+                    uncompared: dict[int, str] | None = None) -> dict[tuple[int, int], dict[str, int]]:
     """Content-id pairs (low, high) kept as candidates, with their per-algorithm distances.
+
+    Near-flat pictures (plain backgrounds: two or more degenerate whole-frame hashes) are not
+    dropped: they are compared among themselves on a stricter path (:func:`near_flat_pairs`).
+    Only blank pictures (every hash constant: a black frame, an empty page) are not compared;
+    they are added to ``uncompared`` (content id -> reason) so that the output can name them.
 
     ``families`` may hold any of :data:`.framing.NOMINATING`: besides the whole-frame hashes,
     the dihedral-invariant hash and trimmed views nominate mirrored, rotated and letterboxed
@@ -226,6 +247,7 @@ def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
         fams.append(_Family(f, ok))
     flat = {cid for cid, n in degenerate.items() if n >= 2}
     flat_ids = np.fromiter(flat, dtype=np.int64, count=len(flat))
+    blank = _blank(fams, flat)
 
     def usable(f: store.HashFamily) -> npt.NDArray[np.bool_]:
         use = np.ones(f.values.size, bool) if f.algorithm.startswith(framing.INVARIANT) \
@@ -262,8 +284,17 @@ def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
     kept: dict[tuple[int, int], dict[str, int]] = {}
     for i in np.flatnonzero(keep).tolist():
         kept[(int(ca[i]), int(cb[i]))] = {alg: int(d[i]) for alg, (d, ok) in dists.items() if ok[i]}
+    plain_pool = sorted(flat - blank)
+    strict = near_flat_pairs(families, plain_pool, threshold)
+    kept.update(strict)
+    kept = dict(sorted(kept.items()))
+    if uncompared is not None:
+        for cid in sorted(blank):
+            uncompared[cid] = BLANK
     if stats is not None:
-        stats["near_flat_skipped"] = len(flat)
+        stats["near_flat_compared_strictly"] = len(plain_pool)
+        stats["near_flat_pairs_kept"] = len(strict)
+        stats["blank_not_compared"] = len(blank)
         stats["pairs_nominated"] = int(ca.size)
         stats["pairs_kept"] = len(kept)
         only = framed.keep & ~plain
@@ -272,6 +303,67 @@ def candidate_pairs(families: Sequence[store.HashFamily], threshold: int, *,
         stats["framing_inside_bars"] = int(np.count_nonzero(
             only & (framed.trimmed_a | framed.trimmed_b)))
     return kept
+
+
+#: Why a blank picture is not compared (shown beside its name).
+BLANK = "blank (a single colour): its fingerprints say nothing, so it is compared with nothing"
+NO_FINGERPRINTS = "no look-alike fingerprints (it could not be decoded when scanned; see its problems)"
+PICTURE_FORMATS = tuple(sorted(n for n, f in FORMATS.items() if f.kind in DECODED_KINDS))
+
+
+def _blank(fams: Sequence[_Family], flat: set[int]) -> set[int]:
+    """Near-flat contents none of whose whole-frame hashes has any structure (all constant)."""
+    structured: set[int] = set()
+    for fm in fams:
+        ids = fm.fam.content_ids
+        if ids.size:
+            structured.update(int(c) for c in ids[not_constant(fm.fam.values)])
+    return {c for c in flat if c not in structured}
+
+
+def near_flat_pairs(families: Sequence[store.HashFamily], pool: Sequence[int], threshold: int
+                    ) -> dict[tuple[int, int], dict[str, int]]:
+    """The stricter path for near-flat pictures: pairs within the pool whose every comparable,
+    non-constant hash (the four whole-frame hashes and dihash) is within half the threshold,
+    with at least three of them, pHash and dihash (both median-thresholded) among them.
+
+    Plain backgrounds make block-average hashes alike for unrelated pictures; what is left of
+    the picture (the subject on the backdrop, the gradient) must then agree everywhere.
+    """
+    if len(pool) < 2:
+        return {}
+    ids = np.asarray(pool, dtype=np.int64)
+    strict = threshold // 2
+    usable = [f for f in families if f.algorithm in (*HASHES, framing.INVARIANT) and f.values.size]
+    views = [(f.algorithm, framing.View.of(f, not_constant(f.values))) for f in usable]
+    phash = [v for alg, v in views if alg == "phash"]
+    if not phash:
+        return {}
+    x, ok = phash[0].lookup(ids)
+    idx = np.flatnonzero(ok)
+    found = pairs_within(x[idx], strict)  # every kept pair has pHash within ``strict``
+    ca, cb = ids[idx[found[:, 0]]], ids[idx[found[:, 1]]]
+    close = np.zeros(ca.size, np.int64)
+    far = np.zeros(ca.size, bool)
+    invariant = np.zeros(ca.size, bool)
+    dist: dict[str, npt.NDArray[np.int64]] = {}
+    for alg, v in views:
+        xa, oka = v.lookup(ca)
+        xb, okb = v.lookup(cb)
+        both = oka & okb
+        d = np.where(both, np.bitwise_count(xa ^ xb).astype(np.int64), 64)
+        close += both & (d <= strict)
+        far |= both & (d > strict)
+        if alg == framing.INVARIANT:
+            invariant |= both & (d <= strict)
+        if alg in HASHES:
+            dist[alg] = np.minimum(dist[alg], d) if alg in dist else d
+    keep = ~far & (close >= 3) & invariant
+    out: dict[tuple[int, int], dict[str, int]] = {}
+    for i in np.flatnonzero(keep).tolist():
+        a, b = int(min(ca[i], cb[i])), int(max(ca[i], cb[i]))
+        out[(a, b)] = {alg: int(d[i]) for alg, d in dist.items() if d[i] < 64}
+    return out
 
 
 # --- the analysis --------------------------------------------------------------------------------
@@ -314,7 +406,16 @@ def find_lookalikes(catalog: Catalog, location: str | None = None,
                                 for f in families]
         stats["contents_with_hashes"] = len({int(c) for f in families if f.algorithm in HASHES
                                              for c in f.content_ids})
-        kept = candidate_pairs(families, threshold, exact=exact, stats=stats)
+        uncompared: dict[int, str] = {}
+        kept = candidate_pairs(families, threshold, exact=exact, stats=stats, uncompared=uncompared)
+        for cid in store.without_fingerprints(s, locs, PICTURE_FORMATS):
+            uncompared.setdefault(cid, NO_FINGERPRINTS)
+        nc_where = store.copies(s, sorted(uncompared), locs)
+        result.not_compared = [NotCompared(cp.absolute, cp.location, uncompared[cid])
+                               for cid in sorted(uncompared) for cp in _preferred(nc_where.get(cid, []))]
+        stats["not_compared"] = len(result.not_compared)
+        framed = {int(c) for f in families if f.algorithm == framing.INVARIANT for c in f.content_ids}
+        stats["without_framing_hashes"] = stats["contents_with_hashes"] - len(framed)
         copied = store.multi_copy_contents(s, locs) if include_copies else []
         involved = sorted({c for p in kept for c in p} | set(copied))
         infos = store.contents(s, involved)

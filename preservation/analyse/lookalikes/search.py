@@ -395,9 +395,16 @@ def informative(values: U64, *, min_minority: int = 8, min_transitions: int = 12
     not count when a pair is scored.
     """
     vals = as_u64(values)
+    return not_constant(vals, min_minority=min_minority) & (bit_transitions(vals) >= min_transitions)
+
+
+def not_constant(values: U64, *, min_minority: int = 8) -> npt.NDArray[np.bool_]:
+    """False for (nearly) constant fingerprints: fewer than ``min_minority`` bits of the rarer
+    value. Such a value never nominates a pair and never counts as agreeing, on any path."""
+    vals = as_u64(values)
     ones = np.bitwise_count(vals).astype(np.int64)
-    minority = np.minimum(ones, 64 - ones)
-    return (minority >= min_minority) & (bit_transitions(vals) >= min_transitions)
+    result: npt.NDArray[np.bool_] = np.minimum(ones, 64 - ones) >= min_minority
+    return result
 
 
 #: The 64-bit structural hashes used together to nominate candidate pairs.

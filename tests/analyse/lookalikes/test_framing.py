@@ -167,3 +167,37 @@ def test_rehash_brings_an_older_catalog_up_to_date(run, tmp_path: Path) -> None:
         assert framing_rows() == 2 + len(perceptual.TRIMMED)  # ... unless asked
     finally:
         c.dispose()
+
+
+# --- near-flat pictures: a stricter path, and nothing dropped silently ---------------------------
+
+
+def _page(g0: float, g1: float, seed: int, size: tuple[int, int] = (500, 350)) -> Image.Image:
+    """A scanned blank page: a faint gradient and scanner noise (near-flat, not blank)."""
+    w, h = size
+    x = np.linspace(g0, g1, w)[None, :, None] * np.ones((h, 1, 3))
+    x = x + np.random.default_rng(seed).normal(0, 1.0, (h, w, 1))
+    return Image.fromarray(np.clip(x, 0, 255).astype(np.uint8))
+
+
+def test_near_flat_pictures_take_the_strict_path_and_blank_pictures_are_named(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import validate
+
+    lib = tmp_path / "photos"
+    lib.mkdir()
+    _page(235, 245, 1).save(lib / "scan1.png")
+    _page(246, 238, 2).save(lib / "scan2.png")
+    (lib / "cat.jpg").write_bytes(encode(source_photos()[2], quality=90))
+    Image.new("RGB", (640, 480)).save(lib / "black.png")
+    run("location", "add", "Photos", str(lib), "--media", "ssd")
+    run("scan", "-j", "1", "-q")
+    data = run.json("lookalikes", "-j", "1", expect=None)
+    validate("lookalikes", data)
+    assert data["stats"]["near_flat_compared_strictly"] == 2  # the pages went somewhere, not out
+    pairs = {frozenset((Path(p["a"]).name, Path(p["b"]).name)) for g in data["groups"] for p in g["pairs"]}
+    assert frozenset(("scan1.png", "scan2.png")) not in pairs  # two different pages stay apart
+    named = {(Path(n["path"]).name, n["reason"].split(" ")[0]) for n in data["not_compared"]}
+    assert named == {("black.png", "blank")}
+    assert data["stats"]["not_compared"] == 1
+    text = run("lookalikes", "-j", "1", expect=None).stdout
+    assert "black.png" in text and "could not be compared" in text
