@@ -46,6 +46,7 @@ from preservation.analyse.lookalikes.evidence import compare_metadata, parse_cap
 from preservation.analyse.lookalikes.framing import NOMINATING
 from preservation.analyse.lookalikes.measure import PairToMeasure, content_meta, measure_pairs
 from preservation.analyse.lookalikes.pair import PairResult, judge
+from preservation.analyse.lookalikes.platform import merged_by, platform_views, sentence
 from preservation.analyse.lookalikes.search import HASHES
 from preservation.catalog import comparestore
 from preservation.catalog import lookalikestore as lstore
@@ -132,6 +133,9 @@ class Counterpart:
     sidecar: str | None = None  # the sidecar's path
     capture_time: str | None = None  # OTHER's capture time as compared
     capture_time_from_sidecar: bool = False
+    # which published photo matchers would have merged the two (names), and that in plain words
+    matchers: list[str] = field(default_factory=list)
+    matchers_sentence: str | None = None
 
 
 @dataclass(slots=True)
@@ -167,6 +171,8 @@ class Entry:
             "other_sidecar": o.sidecar if o else None,
             "other_capture_time": o.capture_time if o else None,
             "capture_time_from_sidecar": o.capture_time_from_sidecar if o else False,
+            "platform_matchers": list(o.matchers) if o else [],
+            "platform_sentence": o.matchers_sentence if o else None,
         }
 
     @classmethod
@@ -177,7 +183,8 @@ class Entry:
                                 Verdict(d["verdict"]), d.get("explanation") or "",
                                 list(d.get("reasons") or []), d.get("matched_by") or BY_FINGERPRINTS,
                                 d.get("other_title"), d.get("other_sidecar"), d.get("other_capture_time"),
-                                bool(d.get("capture_time_from_sidecar")))
+                                bool(d.get("capture_time_from_sidecar")),
+                                list(d.get("platform_matchers") or []), d.get("platform_sentence"))
         return cls(d["path"], d.get("relative_path") or "", d.get("sha256"), int(d.get("size") or 0),
                    d.get("capture_time"), Status(d["status"]), other,
                    None if other is not None else d.get("explanation"))
@@ -758,6 +765,7 @@ def compare_locations(catalog: Catalog, ref: Location, oth: Location, *,
     for f in ref_files:
         result.entries.append(_entry(f, oth, oth_by_content, by_ref, comparable, identical, sidecars))
     tk.capture_times_restored = sum(1 for e in result.entries if e.other and e.other.capture_time_from_sidecar)
+    _explain_by_matchers(catalog, result.entries)
 
     # what OTHER holds that REFERENCE lacks (neither the bytes nor the picture)
     for f in oth_files:
@@ -776,6 +784,18 @@ def compare_locations(catalog: Catalog, ref: Location, oth: Location, *,
             item.verdict, item.explanation = j.result.verdict, j.explanation
         result.other_only.append(item)
     return result
+
+
+def _explain_by_matchers(catalog: Catalog, entries: Sequence[Entry]) -> None:
+    """When OTHER kept a look-alike in place of an original: which published matcher (PDQ,
+    pHash, dHash) would have taken the two for one photo, and so explains that choice."""
+    kept = [e for e in entries if e.status == Status.LOOKALIKE_ONLY and e.other is not None
+            and e.sha256 and e.other.sha256]
+    views = platform_views(catalog, [(e.sha256 or "", e.other.sha256 or "") for e in kept if e.other])
+    for e, view in zip(kept, views, strict=True):
+        assert e.other is not None
+        e.other.matchers = [r.matcher.name for r in merged_by(view)]
+        e.other.matchers_sentence = sentence(view, e.other.explanation)
 
 
 def _infer_offset(oth_files: Sequence[FileRow], ref_by_name: dict[str, list[FileRow]],

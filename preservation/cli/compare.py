@@ -107,6 +107,8 @@ def _entry_row(e: Entry) -> tuple[str, str, str, str]:
     why = e.explanation or ""
     if e.other is not None and e.status != Status.PRESENT:
         why = f"{e.other.verdict}: {why}"
+        if e.other.matchers:
+            why += f" A photo matcher would explain the choice: {', '.join(e.other.matchers)}."
     return f"[{style}]{e.status}[/{style}]", _name(e.relative_path), other, escape(why)
 
 

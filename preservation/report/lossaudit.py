@@ -119,7 +119,7 @@ def entry_view(e: Entry, pictures: _Pictures | None) -> dict[str, Any]:
         view["other"] = {**_file(o.path, o.relative_path, o.sha256), "title": o.title,
                          "capture_time": o.capture_time,
                          "capture_time_from_sidecar": o.capture_time_from_sidecar,
-                         "matched_by": o.matched_by}
+                         "matched_by": o.matched_by, "platform_sentence": o.matchers_sentence}
     if pictures is not None and pictures.take():
         view["thumbnail"], view["thumbnail_problem"] = pictures.view(e.path, e.sha256)
         if o is not None:

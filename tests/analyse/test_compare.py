@@ -270,3 +270,20 @@ def test_a_sidecar_that_cannot_be_read_is_still_not_a_photo(
     assert e3.other.title is None and e3.other.matched_by == "fingerprints"
     assert {o.relative_path for o in result.other_only} == set(t.other_only)
     assert any("could not be read to check for platform metadata" in n for n in result.notes)
+
+
+def test_a_kept_lookalike_names_the_matcher_that_explains_the_choice(
+        audited: tuple[CompareResult, dict[str, object]]) -> None:
+    """Where the platform kept a look-alike in place of an original, the entry says which
+    published matcher would have taken the two for one photo (issue 20)."""
+    result, _ = audited
+    kept = [e for e in result.entries if e.status == Status.LOOKALIKE_ONLY and e.other and e.other.sha256]
+    assert kept
+    for e in result.entries:
+        assert e.other is None or e.status == Status.LOOKALIKE_ONLY or not e.other.matchers
+    for e in kept:
+        assert e.other is not None and e.other.matchers_sentence
+        merges = "a matcher would treat these as one photo, yet they differ" in e.other.matchers_sentence
+        assert bool(e.other.matchers) == merges
+        assert set(e.other.matchers) <= {"pdq", "phash", "dhash"}
+    assert any(e.other and e.other.matchers for e in kept)  # a burst kept instead of its original

@@ -162,6 +162,9 @@ def test_pdf_has_the_loss_audit_after_the_summary_with_the_comparisons_numbers(
         assert has(lost, f"Family backup: photos/{name}")
         assert has(lost, f"Platform: {e['other_relative_path']}")
         assert has(lost, f"{label} {e['explanation']}")
+        if e["platform_sentence"]:  # issue 20: which matcher would explain the platform's choice
+            assert has(lost, f"Which photo matcher would explain the platform's choice: {e['platform_sentence']}")
+    assert any(entries[f"photos/{n}"]["platform_matchers"] for n in ("burst-1.jpg", "chelsea.jpg"))
     missing = section[section.index("Gone from Platform: nothing like it is left"):]
     assert has(missing, "Family backup: photos/rocket.jpg")
     assert "Nothing in Platform has the same bytes or looks like it." in missing
