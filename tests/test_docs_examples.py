@@ -131,8 +131,9 @@ def test_verdicts_page_quotes_the_tools_own_explanations(sample: Path) -> None:
     said = {(p["verdict"], shape(p["explanation"])) for g in result["groups"] for p in g["pairs"]}
     for verdict, explanation in quoted:
         assert (verdict, shape(explanation)) in said, (verdict, explanation)
-    summary = run("lookalikes", "-j", "1").stdout.strip().splitlines()[-2]
-    assert f"```\n{summary}\n" in page
+    lines = run("lookalikes", "-j", "1").stdout.strip().splitlines()
+    summary = next(line for line in lines if re.match(r"\d+ groups \(", line))  # lines may follow it
+    assert f"```\n{summary}\n{lines[lines.index(summary) + 1]}\n" in page
 
 
 # --- event chain ---------------------------------------------------------------------------------
