@@ -349,10 +349,10 @@ class CompareResult:
         return out
 
     @property
-    def exit_code(self) -> int:
-        from preservation.errors import EXIT_OK, EXIT_PROBLEMS
-
-        return EXIT_OK if self.ok else EXIT_PROBLEMS
+    def problem_count(self) -> int:
+        """REFERENCE files not in OTHER as the same bytes or the same picture (the
+        :class:`~preservation.errors.HasProblems` protocol)."""
+        return sum(e.status not in (Status.PRESENT, Status.SAME_PICTURE) for e in self.entries)
 
     # --- JSON ---------------------------------------------------------------------------
 

@@ -16,7 +16,15 @@ from rich.table import Column, Table
 from preservation.analyse.compare import CompareResult, Entry, Status, compare
 from preservation.analyse.lookalikes import DEFAULT_THRESHOLD
 from preservation.catalog.events import default_operator
-from preservation.cli.context import AppContext, console, emit_json, operator_option, pass_app, terminal_safe
+from preservation.cli.context import (
+    AppContext,
+    console,
+    emit_json,
+    exit_with,
+    operator_option,
+    pass_app,
+    terminal_safe,
+)
 from preservation.cli.scan import make_progress
 from preservation.progress import Progress
 from preservation.scan.run import ScanOptions
@@ -69,7 +77,7 @@ def compare_cmd(app: AppContext, reference: str, other: str, threshold: int, res
         emit_json(result.to_json())
     else:
         print_result(result, show_all=show_all, quiet=quiet)
-    click.get_current_context().exit(result.exit_code)
+    exit_with(result)
 
 
 def _pairs_progress(progress: Progress) -> Callable[[int, int], None]:
