@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from preservation.analyse.lookalikes import DEFAULT_THRESHOLD, find_lookalikes
 from preservation.catalog.events import default_operator
 from preservation.cli.context import AppContext, console, operator_option, pass_app
+
+if TYPE_CHECKING:
+    from preservation.review.app import PlatformView
 
 
 @click.command()
@@ -62,7 +66,7 @@ def review(app: AppContext, location: str | None, undecided: bool, threshold: in
             "(preservation decisions).", markup=False)
 
 
-def platform_view() -> object | None:
+def platform_view() -> PlatformView | None:
     """The platform view of a pair (which published matchers would merge it), when this
-    version has it."""
+    version has one (see preservation.review.app.PlatformView); none yet."""
     return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 import threading
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -29,7 +30,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from preservation import paths
-from preservation.analyse.lookalikes import Evidence
+from preservation.analyse.lookalikes import Evidence, Pair
 from preservation.catalog.engine import Catalog
 from preservation.errors import UsageError
 from preservation.provenance.decisions import DecisionRecord, append_decision, current_decisions
@@ -37,6 +38,9 @@ from preservation.review.model import Filters, ReviewData, file_ref, pair_order,
 from preservation.review.pictures import PictureError, Pictures
 from preservation.vocabulary import Decision, Verdict
 
+#: The platform view of a pair, when this version has one: rows of ``matcher``, ``distance``,
+#: ``threshold``, ``merge`` (would that matcher merge the two files) and ``source``.
+PlatformView = Callable[[Pair], Sequence[dict[str, Any]]]
 TEMPLATES = "templates/review"
 STATIC = {"review.css": "text/css; charset=utf-8", "review.js": "text/javascript; charset=utf-8"}
 SECURITY_HEADERS = {
@@ -119,12 +123,12 @@ class Review:
     """The application's state: the analysis, the pictures, who is deciding."""
 
     def __init__(self, catalog: Catalog, data: ReviewData, *, operator: str, token: str,
-                 platform: Any = None) -> None:
+                 platform: PlatformView | None = None) -> None:
         self.catalog = catalog
         self.data = data
         self.operator = operator
         self.token = token
-        self.platform = platform  # pair -> list of platform-view rows, when available
+        self.platform = platform
         self.pictures = Pictures(catalog, {m.sha256 for g in data.groups for m in g.members})
         self.port = 0
         self._write = threading.Lock()

@@ -139,3 +139,14 @@ def test_hostile_file_names_are_escaped(served) -> None:
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;&amp;amp;.jpg" in html
     status, html, _ = request(served, "/", headers=h)
     assert status == 200 and '<img src=x onerror' not in html
+
+
+def test_the_platform_view_is_shown_when_this_version_has_one(served) -> None:
+    h = cookie(served)
+    status, html, _ = request(served, "/group/1/pair/1", headers=h)
+    assert status == 200 and "platform view (which published matchers would merge this pair) is not available" in html
+    served.review.platform = lambda pair: [
+        {"matcher": "PDQ", "distance": 12, "threshold": 31, "merge": True, "source": "<b>Meta</b> 2019"}]
+    status, html, _ = request(served, "/group/1/pair/1", headers=h)
+    assert status == 200
+    assert "<th scope=\"row\">PDQ</th><td>12</td><td>31</td><td>yes</td><td>&lt;b&gt;Meta&lt;/b&gt; 2019</td>" in html
