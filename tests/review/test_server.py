@@ -150,3 +150,34 @@ def test_the_platform_view_is_shown_when_this_version_has_one(served) -> None:
     status, html, _ = request(served, "/group/1/pair/1", headers=h)
     assert status == 200
     assert "<th scope=\"row\">PDQ</th><td>12</td><td>31</td><td>yes</td><td>&lt;b&gt;Meta&lt;/b&gt; 2019</td>" in html
+
+
+def test_nothing_on_the_page_can_delete_move_or_rename(served, collection) -> None:
+    """The only change the server can make is recording a decision: no such button, no such route."""
+    import re
+
+    from starlette.routing import Route
+
+    app = served.review
+    h = cookie(served)
+    pages = ["/"] + [f"/group/{g.id}/pair/{i}" for g in app.data.groups for i in range(len(g.pairs))]
+    for path in pages:
+        status, html, _ = request(served, path, headers=h)
+        assert status == 200
+        controls = " ".join(re.findall(r"<(?:button|input|a)\b[^>]*>[^<]*", html, re.I)).lower()
+        assert not re.search(r"\b(delete|remove|move|rename|trash)\b", controls), path
+        assert re.findall(r'<form[^>]*method="post"[^>]*>', html, re.I) in ([], ['<form method="post" action="/decide" id="decision-form">'])
+    from preservation.review.app import make_app
+
+    guard = make_app(app)
+    routes = guard.app.routes  # the Starlette app behind the guard
+    changing = [r.path for r in routes if isinstance(r, Route) and r.methods and set(r.methods) - {"GET", "HEAD"}]
+    assert changing == ["/decide"]
+    before = {p: p.read_bytes() for p in collection.values()}
+    status, _t, _h = request(served, "/decide", method="POST", headers=h,
+                             body=urllib.parse.urlencode({"token": app.token, "group": "1", "index": "0",
+                                                          "sha_a": app.data.groups[0].pairs[0].a.sha256,
+                                                          "sha_b": app.data.groups[0].pairs[0].b.sha256,
+                                                          "decision": "same-picture"}))
+    assert status == 303
+    assert {p: p.read_bytes() for p in collection.values()} == before
