@@ -87,3 +87,14 @@ def _has_module(name: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(name) is not None
+
+
+def test_ci_runs_the_readmes_test_command() -> None:
+    """Both README commands make a virtual environment (Debian 12 refuses a bare pip install), and
+    .ci/run runs the second one as written."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Two commands on a fresh machine", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```sh\n(.*?)\n```$", section, re.M | re.S)
+    assert len(blocks) == 2 and all(b.startswith("python3 -m venv .venv && .venv/bin/pip install") for b in blocks)
+    assert "-c constraints/ci.txt" in blocks[1]
+    assert blocks[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
