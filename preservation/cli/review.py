@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +12,8 @@ from preservation.catalog.events import default_operator
 from preservation.cli.context import AppContext, console, operator_option, pass_app
 
 if TYPE_CHECKING:
+    from preservation.analyse.lookalikes import Pair
+    from preservation.catalog.engine import Catalog
     from preservation.review.app import PlatformView
 
 
@@ -50,7 +52,7 @@ def review(app: AppContext, location: str | None, undecided: bool, threshold: in
             markup=False)
     result = find_lookalikes(app.catalog, location, threshold, jobs=jobs or None)
     data = ReviewData.from_result(result)
-    rv = Review(app.catalog, data, operator=operator, token=new_token(), platform=platform_view())
+    rv = Review(app.catalog, data, operator=operator, token=new_token(), platform=platform_view(app.catalog))
     c.print(f"{len(data.groups):,} groups to review; decisions are recorded as {operator!r}.",
             markup=False)
 
@@ -66,7 +68,15 @@ def review(app: AppContext, location: str | None, undecided: bool, threshold: in
             "(preservation decisions).", markup=False)
 
 
-def platform_view() -> PlatformView | None:
-    """The platform view of a pair (which published matchers would merge it), when this
-    version has one (see preservation.review.app.PlatformView); none yet."""
-    return None
+def platform_view(catalog: Catalog) -> PlatformView:
+    """The platform view of a pair: which published matchers would merge it
+    (:mod:`preservation.analyse.lookalikes.platform`), as rows for the page."""
+    from preservation.analyse.lookalikes.platform import platform_view as matchers
+
+    def rows(pair: Pair) -> list[dict[str, Any]]:
+        return [{"matcher": r.matcher.label, "distance": "—" if r.distance is None else r.distance,
+                 "threshold": f"≤ {r.matcher.threshold} of {r.matcher.bits}", "merge": r.merges,
+                 "source": f"{r.reason}; threshold: {r.matcher.cite}"}
+                for r in matchers(catalog, pair.a.sha256, pair.b.sha256)]
+
+    return rows

@@ -181,3 +181,16 @@ def test_nothing_on_the_page_can_delete_move_or_rename(served, collection) -> No
                                                           "decision": "same-picture"}))
     assert status == 303
     assert {p: p.read_bytes() for p in collection.values()} == before
+
+
+def test_the_platform_view_names_the_matchers_that_would_merge_a_pair(served) -> None:
+    from preservation.cli.review import platform_view
+
+    g = served.review.data.groups[0]
+    index = next(i for i, p in enumerate(g.pairs) if str(p.verdict) == "burst")
+    rows = platform_view(served.review.catalog)(g.pairs[index])
+    assert [r["matcher"] for r in rows][:1] == ["PDQ (Meta)"]
+    assert all(isinstance(r["merge"], bool) and "threshold" in r["source"] for r in rows)
+    served.review.platform = platform_view(served.review.catalog)
+    status, html, _ = request(served, f"/group/{g.id}/pair/{index}", headers=cookie(served))
+    assert status == 200 and "<th scope=\"row\">PDQ (Meta)</th>" in html
