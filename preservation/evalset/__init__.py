@@ -5,6 +5,7 @@ collection build their pictures with it. :mod:`.pairs` holds the photo-derived p
 evaluation loop; further modules may add groups of pairs to :data:`GROUPS`.
 """
 
+from .changes import GROUPS as _MORE
 from .pairs import (
     GROUPS,
     PHOTOS,
@@ -24,6 +25,8 @@ from .pairs import (
     source_photos,
     write_pair,
 )
+
+GROUPS.update(_MORE)  # filters, overlays, metadata conflicts, bursts without time, hard negatives
 
 __all__ = ["GROUPS", "PHOTOS", "EvalFile", "EvalPair", "EvalResult", "build_pairs", "camera_exif",
            "dangerous", "encode", "evaluate", "fit", "font", "replace_jpeg_exif", "scores", "shot",
