@@ -6,6 +6,7 @@ evaluation loop; further modules may add groups of pairs to :data:`GROUPS`.
 """
 
 from .changes import GROUPS as _MORE
+from .framings import FRAMINGS, framing_pairs
 from .pairs import (
     GROUPS,
     PHOTOS,
@@ -27,7 +28,10 @@ from .pairs import (
 )
 
 GROUPS.update(_MORE)  # filters, overlays, metadata conflicts, bursts without time, hard negatives
+# Framing pairs (mirror, turns, crops, bars, screenshots, captions, meme text, straighten) are
+# one more group of the labelled set, kept in their own module.
+GROUPS["framing"] = framing_pairs
 
-__all__ = ["GROUPS", "PHOTOS", "EvalFile", "EvalPair", "EvalResult", "build_pairs", "camera_exif",
-           "dangerous", "encode", "evaluate", "fit", "font", "replace_jpeg_exif", "scores", "shot",
+__all__ = ["FRAMINGS", "GROUPS", "PHOTOS", "EvalFile", "EvalPair", "EvalResult", "build_pairs", "camera_exif",
+           "dangerous", "encode", "evaluate", "fit", "font", "framing_pairs", "replace_jpeg_exif", "scores", "shot",
            "source_photos", "write_pair"]

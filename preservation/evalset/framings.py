@@ -19,7 +19,9 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .pairs import font
+from preservation.vocabulary import Verdict
+
+from .pairs import EvalPair, _Ctx, _pair, encode, font
 
 Framer = Callable[[Image.Image, np.random.Generator], Image.Image]
 T = Image.Transpose
@@ -168,4 +170,37 @@ FRAMINGS: dict[str, Framer] = {
     "caption-band": caption_band,
     "meme-text": meme_text,
     "straighten-3deg": straighten(3.0),
+}
+
+
+def framing_pairs(ctx: _Ctx) -> list[EvalPair]:
+    """The labelled framing pairs of one photo: every kind above, each ``edited`` (a framing
+    is a deliberate change), each noted with what was done from the original's side."""
+    dec = ctx.decoded()
+    rng = np.random.default_rng(int(ctx.rng.integers(0, 2**31)))
+    out = []
+    for kind, make in FRAMINGS.items():
+        framed = make(dec, rng).convert("RGB")
+        out.append(_pair(ctx, f"framing-{kind}", Verdict.EDITED, encode(framed, quality=88), "jpg",
+                         note=f"the original, {NOTES[kind]}"))
+    return out
+
+
+#: What each framing did, from the original's side (the verdict should say as much).
+NOTES = {
+    "mirror": "mirrored left to right",
+    "rotate-90": "rotated a quarter turn",
+    "rotate-180": "rotated a half turn",
+    "rotate-270": "rotated a quarter turn",
+    "crop-square": "cropped to a square (60% of the area)",
+    "crop-4x5": "cropped to 4:5 (50% of the area)",
+    "crop-16x9": "cropped to 16:9 (55% of the area)",
+    "crop-40pct": "cropped to 40% of the area",
+    "letterbox": "letterboxed to 16:9 with black bars",
+    "padding-white": "padded to 4:5 with white bars",
+    "phone-screenshot": "shown in a phone screenshot (status and navigation bars)",
+    "desktop-screenshot": "shown in a window in a desktop screenshot",
+    "caption-band": "with a caption band added below",
+    "meme-text": "with meme text over it",
+    "straighten-3deg": "straightened by 3 degrees (turned and cropped)",
 }
