@@ -120,19 +120,21 @@ def test_json_matches_the_schema_and_loads_back(audited: tuple[CompareResult, di
         load_json(path)
 
 
-def test_without_the_sidecar_the_grain_tells_which_burst_frame_was_kept(tmp_path: Path, catalog: Catalog) -> None:
-    """Stripped of its capture time, the kept frame matches both frames of the burst by its
-    layout; its grain is the grain of the frame it was made from (IMG_0006): that frame is kept,
-    the other is another exposure, never claimed as kept."""
+def test_without_the_sidecar_a_tripod_burst_is_not_claimed_as_kept(tmp_path: Path, catalog: Catalog) -> None:
+    """Stripped of its capture time, the kept frame matches both frames of the burst by pixels:
+    which one the platform kept cannot be told, so neither is counted as kept."""
     t = build(tmp_path)
     (t.other / "Google Photos" / "Photos from 2019" / "b81d07aa.jpg.json").unlink()
     result = compare(catalog, str(t.reference), str(t.other), jobs=1, scan_options=INLINE)
     by = {e.relative_path: e for e in result.entries}
-    kept, other = by["2019/IMG_0006.jpg"], by["2019/IMG_0005.jpg"]
-    assert kept.status == Status.SAME_PICTURE
-    assert kept.other is not None and kept.other.relative_path.endswith("b81d07aa.jpg")
-    assert other.status != Status.SAME_PICTURE
-    assert result.kept_instead.get("ambiguous", 0) == 0
+    for name in ("2019/IMG_0005.jpg", "2019/IMG_0006.jpg"):
+        e = by[name]
+        assert e.status == Status.LOOKALIKE_ONLY, name
+        assert e.other is not None and e.other.relative_path.endswith("b81d07aa.jpg")
+        assert "which one the platform kept cannot be told" in (e.explanation or "")
+        assert "ambiguous-counterpart" in e.other.reasons
+    assert result.kept_instead["ambiguous"] == 2
+    # the kept frame is a picture the reference has: not listed as something it lacks
     assert not any(o.relative_path.endswith("b81d07aa.jpg") for o in result.other_only)
     validate("compare", result.to_json())
 

@@ -211,11 +211,12 @@ def sentence(ev: Evidence, decision: Decision) -> str:
         return f"{text}; {lost}." if lost else f"{text}."
     if v == Verdict.BURST:
         cam = " with the same camera" if md.same_camera else ""
-        if md.seconds_apart and ("burst-interval" in reasons or "independent-grain" in reasons):
+        if "burst-interval" in reasons and md.seconds_apart is not None:
             return f"Taken {duration(md.seconds_apart)} apart{cam}: a different photograph."
         if "independent-grain" in reasons:
+            when = (f" (taken {duration(md.seconds_apart)} apart)" if md.seconds_apart else "")
             return ("The fine grain of the two pictures differs everywhere: another exposure of "
-                    "the same scene, taken moments apart, a different photograph.")
+                    f"the same scene, taken moments apart{when}, a different photograph.")
         g = ev.geometry
         moved = ""
         if g.shift:

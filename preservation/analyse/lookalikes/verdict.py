@@ -74,8 +74,6 @@ def filter_kind(ev: Evidence) -> str | None:
     rep = ev.reproduction
     if rep is None or rep.proved:
         return None
-    if rep.level < 1.0 and rep.parts > 0:
-        return None  # most of the picture made again exactly: the changes are local
     if abs(rep.vignette) >= VIGNETTE:
         return "vignette"
     if rep.sharpen >= 0.1 and rep.edge_detail >= 1.04:
@@ -95,7 +93,7 @@ def overlay_kind(ev: Evidence) -> str | None:
     rep = ev.reproduction
     # only when the rest of the picture is made again (most windows unchanged): otherwise the
     # "areas" are where a change of the whole picture shows most
-    if rep is None or rep.parts == 0 or rep.level >= 1.0:
+    if rep is None or rep.parts == 0 or rep.level >= 2.0:
         return None
     see = rep.see_through if rep.see_through is not None else 0.0
     if rep.placement == "corner" and (rep.drawn >= 0.15 or see >= 0.3):

@@ -56,8 +56,7 @@ def collection(tmp_path: Path) -> dict[str, Path]:
     files["copy"].write_bytes(orig)
     files["stripped"].write_bytes(replace_jpeg_exif(orig, None))
     h, w = first.shape[:2]
-    # an upload is made from the file (its decoded pixels), as any program makes it
-    small = Image.open(files["orig"]).convert("RGB").resize((w // 2, h // 2), Image.Resampling.LANCZOS)
+    small = Image.fromarray(first).resize((w // 2, h // 2), Image.Resampling.LANCZOS)
     files["upload"].write_bytes(encode(small, quality=75))
     second = scene("coffee.jpg", seed=2, shift=4)
     exif2 = camera_exif(make="Apple", model="iPhone 12", when=WHEN, subsec="470", gps=(48.85, 2.35))
