@@ -136,14 +136,14 @@ def _proof(ev: Evidence) -> str:
         return ""
     how = []
     if "resize" in rep.operation:
-        how.append("resized")
+        how.append(f"resized ({rep.filter})")
     if "re-encode" in rep.operation:
         q = f" at quality {rep.quality}" if rep.quality else ""
-        sub = f" ({rep.subsampling})" if rep.subsampling else ""
+        sub = f", {rep.subsampling}" if rep.subsampling else ""
         how.append(f"saved{q}{sub}")
     made = " and ".join(how) or "converted"
-    return (f"made again from the reference ({made}), it matches to within {rep.residual:.1f} "
-            "levels, with no area changed")
+    return (f"made again from the other ({made}) it matches to within "
+            f"{rep.residual:.1f} levels, and no area differs, down to 8-pixel detail")
 
 
 def _areas(regions: list[dict[str, int]], w: int, h: int, pattern: str, others: str) -> str:
@@ -193,7 +193,7 @@ def sentence(ev: Evidence, decision: Decision) -> str:
             base = f"Same picture saved again, with only compression differences{q}"
         proof = _proof(ev)
         if proof:
-            base += f"; {proof}"
+            base += f" ({proof})"
         conflict = _conflicts(ev, reasons)
         if conflict:
             base += f"; {conflict}"

@@ -169,8 +169,6 @@ def decide(ev: Evidence) -> Decision:
     rep = ev.reproduction
     if shots != "one" and rep is not None and rep.structure < SAME_SCENE:
         # the fine structure of the scene differs in most of the frame: another picture
-        if another_exposure:
-            return _by_clock(ev, [*meta, "different-detail"])
         return Decision(Verdict.SIMILAR, [*meta, "different-detail"])
     if shots == "unknown" and (another_exposure or md.same_camera is False):
         # the pixels cannot tell one exposure from two: the metadata decides, to be safe
