@@ -131,9 +131,6 @@ class Reproduction:
     cells: float = 0.0  # share of a 4 x 4 grid's cells with a changed area in them
     placement: str = "none"  # where the changes are: none | bands | corner | centre | spread
     see_through: float | None = None  # how much of the picture shows through the changed areas
-    # share of the changed windows with no grain at all (flat fill, drawn letters: added
-    # graphics, not picture content moved about as a retouch does)
-    drawn: float = 0.0
     proved: bool = False
 
     @classmethod
@@ -326,7 +323,7 @@ def _regions(loc: _Local, step: float, scale: float,
     return found[:5]
 
 
-def _describe_changes(rep: Reproduction, loc: _Local, lt: F32, lm: F32, win: int, wtex: F32) -> None:
+def _describe_changes(rep: Reproduction, loc: _Local, lt: F32, lm: F32, win: int) -> None:
     """How many changed areas, where, and whether the picture shows through them."""
     labels, n = ndimage.label(loc.mask)
     if n == 0:
@@ -351,10 +348,6 @@ def _describe_changes(rep: Reproduction, loc: _Local, lt: F32, lm: F32, win: int
         rep.placement = "spread"
     else:
         rep.placement = "centre"
-    # grain in the changed windows of the file, against the picture's usual grain
-    ttex = _windows(np.abs(_hp(lt)), win)[:keep.shape[0], :keep.shape[1]]
-    usual = float(np.median(wtex))
-    rep.drawn = round(float((ttex[keep] < 0.3 * usual).mean()), 3) if usual > 0.2 else 0.0
     # the picture's own structure under the changed windows: kept (semi-transparent), or not
     sel = _changed_pixels(keep, win // 2, lt.shape)
     if int(sel.sum()) >= 64:
@@ -457,7 +450,7 @@ def reproduce(src: Image.Image, target: Image.Image, codec: Codec, *,
     rep.local_strength = round(loc.strength, 2)
     rep.changed_share = round(float(loc.mask.mean()), 4)
     rep.local = _regions(loc, win / 2, target_scale, target_origin)
-    _describe_changes(rep, loc, lt, lm, win, wtex)
+    _describe_changes(rep, loc, lt, lm, win)
     rep.vignette = round(_vignette(lt, lm), 2)
 
     # what is left everywhere, measured on tiles spread over the frame

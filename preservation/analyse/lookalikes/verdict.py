@@ -96,13 +96,13 @@ def overlay_kind(ev: Evidence) -> str | None:
     if rep is None or rep.parts == 0 or rep.level >= 2.0:
         return None
     see = rep.see_through if rep.see_through is not None else 0.0
-    if rep.placement == "corner" and (rep.drawn >= 0.15 or see >= 0.3):
-        return "watermark-corner"  # drawn graphics or see-through letters; not a retouch
+    if rep.placement == "corner":
+        return "watermark-corner"
     if rep.placement == "bands" and rep.parts >= 2:
         return "text-overlay"  # caption or meme text along the top and bottom
     if rep.placement == "spread" and rep.parts >= 4:
         return "watermark-tiled" if see >= 0.3 else "text-overlay"
-    if rep.placement == "centre" and see < 0.3 and rep.changed_share >= 0.02:
+    if rep.placement == "centre" and see < 0.3 and rep.changed_share >= 0.005:
         return "sticker"
     return None
 
