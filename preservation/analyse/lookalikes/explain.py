@@ -264,38 +264,3 @@ def sentence(ev: Evidence, decision: Decision) -> str:
         return (f"Looks alike, but differs more than saving again would explain (similarity "
                 f"{d.ssim:.2f}); how the two are related is unclear.")
     return "The fingerprints are close; how the two are related is unclear."
-
-
-def original_side(ev: Evidence) -> str:
-    """Which file ("a" or "b") the evidence says is the likely original of the other.
-
-    The file the other was made again from (a proven derivative); the whole of which the other
-    is a crop; the larger of a resize; the one that kept the camera metadata the other lost.
-    Otherwise "a", the reference the caller named first.
-    """
-    rep = ev.reproduction
-    if rep is not None and rep.proved:
-        return rep.source
-    g = ev.geometry
-    if g.crop and g.crop.get("of") == "b":
-        return "b"
-    if g.relation == "resized" and (ev.b.width or 0) > (ev.a.width or 0):
-        return "b"
-    md = ev.metadata
-    if md.lost_in_a and not md.lost_in_b:
-        return "b"
-    return "a"
-
-
-_NAMED = (("Same picture, identical pixels", "{b} has the same pixels as {a}"),
-          ("Same picture;", "{b} has the same pixels as {a};"),
-          ("Same picture, but it differs", "{b} looks like {a}, but it differs"),
-          ("Same picture", "{b} is {a}"))
-
-
-def named(text: str, original: str, other: str) -> str:
-    """The sentence written from the original's side with both names: "B is A made brighter"."""
-    for prefix, pattern in _NAMED:
-        if text.startswith(prefix):
-            return pattern.format(a=original, b=other) + text[len(prefix):]
-    return text

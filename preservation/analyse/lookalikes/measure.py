@@ -90,7 +90,7 @@ def _measure(task: _Task) -> tuple[int, dict[str, Any], bool]:
     for pa in task.paths_a[:COPIES_TRIED]:
         for pb in task.paths_b[:COPIES_TRIED]:
             res = compare_files(pa, pb, meta_a=task.meta_a, meta_b=task.meta_b,
-                                distances=task.distances, original_side=False)
+                                distances=task.distances)
             if res.evidence.problem is None:
                 return task.index, res.evidence.to_json(), True
             last = res

@@ -19,13 +19,10 @@ class PairResult:
     verdict: Verdict
     reasons: list[str] = field(default_factory=list)
     explanation: str = ""
-    # which of the two files as given is the likely original; the evidence's "a" is that file
-    original: str = "a"
 
     def to_json(self) -> dict[str, Any]:
         return {"verdict": str(self.verdict), "reasons": list(self.reasons),
-                "explanation": self.explanation, "original": self.original,
-                "evidence": self.evidence.to_json()}
+                "explanation": self.explanation, "evidence": self.evidence.to_json()}
 
 
 def judge(ev: Evidence) -> PairResult:
@@ -83,14 +80,8 @@ def _load(path: str | bytes | os.PathLike[str], sha: str | None, min_side: int |
 
 def compare_files(path_a: str | bytes | os.PathLike[str], path_b: str | bytes | os.PathLike[str],
                   *, meta_a: Meta | None = None, meta_b: Meta | None = None,
-                  distances: dict[str, int] | None = None, original_side: bool = True) -> PairResult:
-    """Everything about two files: read-only; the files need not be catalogued.
-
-    ``original_side``: when the evidence shows that b is the likely original of a, the pair is
-    measured again with b as the reference (``PairResult.original`` says "b"), and the sentence
-    names both files from the original's side ("B is A made brighter"). A catalog-wide run,
-    which caches evidence under the pair's content order, asks for the evidence as given.
-    """
+                  distances: dict[str, int] | None = None) -> PairResult:
+    """Everything about two files: read-only; the files need not be catalogued."""
     from .pixels import LoadError
 
     if meta_a is None or meta_b is None:
@@ -109,19 +100,4 @@ def compare_files(path_a: str | bytes | os.PathLike[str], path_b: str | bytes | 
     except LoadError as exc:
         ev = compare(meta_a, meta_b, None, None, hash_distances=distances, problem=str(exc))
         return judge(ev)
-    res = judge(compare(meta_a, meta_b, la.decoded, lb.decoded, hash_distances=distances))
-    if not original_side:
-        return res
-    name_a, name_b = _name(path_a), _name(path_b)
-    if res.verdict in (Verdict.DERIVATIVE, Verdict.EDITED) and explain.original_side(res.evidence) == "b":
-        # written from the original's side: the evidence again, with b as the reference
-        res = judge(compare(meta_b, meta_a, lb.decoded, la.decoded, hash_distances=distances))
-        res.original = "b"
-        name_a, name_b = name_b, name_a
-    if res.verdict in (Verdict.SAME_PIXELS, Verdict.DERIVATIVE, Verdict.EDITED):
-        res.explanation = explain.named(res.explanation, name_a, name_b)
-    return res
-
-
-def _name(path: str | bytes | os.PathLike[str]) -> str:
-    return os.path.basename(os.fsdecode(path))
+    return judge(compare(meta_a, meta_b, la.decoded, lb.decoded, hash_distances=distances))
