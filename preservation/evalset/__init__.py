@@ -5,7 +5,6 @@ collection build their pictures with it. :mod:`.pairs` holds the photo-derived p
 evaluation loop; further modules may add groups of pairs to :data:`GROUPS`.
 """
 
-from .changes import GROUPS as _MORE
 from .framings import FRAMINGS, framing_pairs
 from .pairs import (
     GROUPS,
@@ -27,7 +26,6 @@ from .pairs import (
     write_pair,
 )
 
-GROUPS.update(_MORE)  # filters, overlays, metadata conflicts, bursts without time, hard negatives
 # Framing pairs (mirror, turns, crops, bars, screenshots, captions, meme text, straighten) are
 # one more group of the labelled set, kept in their own module.
 GROUPS["framing"] = framing_pairs

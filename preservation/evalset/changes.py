@@ -9,17 +9,20 @@ exposure of the same scene. The ground truth is what was done.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from preservation.vocabulary import Verdict
 
-from .pairs import EvalPair, _Ctx, _noise, _pair, _u8, encode, fit, font, replace_jpeg_exif, shot
+if TYPE_CHECKING:
+    from .pairs import EvalPair, _Ctx
 
 
 def _tools() -> tuple[Any, ...]:
+    from .pairs import _noise, _pair, _u8, encode, fit, font, replace_jpeg_exif, shot
+
     return _noise, _pair, _u8, encode, fit, font, replace_jpeg_exif, shot
 
 
