@@ -415,15 +415,6 @@ GROUPS: dict[str, Callable[[_Ctx], list[EvalPair]]] = {
 }
 
 
-def _register_more() -> None:
-    from .changes import GROUPS as MORE
-
-    GROUPS.update(MORE)
-
-
-_register_more()
-
-
 def build_pairs(seed: int = 2024, long_side: int = 640, *, photos: Sequence[Image.Image] | None = None,
                 groups: Iterable[str] | None = None) -> list[EvalPair]:
     """The labelled pairs for every photo (deterministic for a seed)."""

@@ -26,11 +26,8 @@ from preservation.fingerprint.exif import camera_label
 
 from . import imaging
 from .imaging import F32
-from .reproduce import Codec, Reproduction, reproduce
 
-# 2: tone curve fitted both ways (verdicts independent of pair order)
-# 3: derivatives proven by reproduction at full resolution; grain compared (one exposure or two)
-EVIDENCE_VERSION = 3
+EVIDENCE_VERSION = 2  # 2: tone curve fitted both ways (verdicts independent of pair order)
 
 #: Longest side at which aligned pictures are compared (larger ones are reduced).
 COMPARE_SIDE = 1024
@@ -76,7 +73,6 @@ class Decoded:
     image: Image.Image
     full_size: tuple[int, int]  # displayed size at full resolution
     reduced: bool = False
-    codec: Codec | None = None  # how the file stores its pixels (JPEG tables...), when known
 
 
 # --- the record -----------------------------------------------------------------------------
@@ -153,8 +149,6 @@ class Evidence:
     geometry: Geometry = field(default_factory=Geometry)
     difference: Difference | None = None
     metadata: MetaDelta = field(default_factory=MetaDelta)
-    # the other file made again from one of them, and what is left (see .reproduce)
-    reproduction: Reproduction | None = None
 
     def to_json(self) -> dict[str, Any]:
         return _clean(asdict(self))
@@ -174,7 +168,6 @@ class Evidence:
             geometry=Geometry(**d.get("geometry", {})),
             difference=Difference(**diff) if diff else None,
             metadata=MetaDelta(**d.get("metadata", {})),
-            reproduction=Reproduction.from_json(d["reproduction"]) if d.get("reproduction") else None,
         )
 
 
@@ -605,62 +598,6 @@ def compare_pixels(ev: Evidence, da: Decoded, db: Decoded) -> None:
     ev.a.flat = bool(_smooth_lum(al.a).std() < FLAT_STD)
     ev.b.flat = bool(_smooth_lum(al.b).std() < FLAT_STD)
     ev.difference = _difference(al, bool(ev.a.grey or ev.b.grey))
-    ev.reproduction = _reproduction(ev, da, db)
-
-
-#: Reproduction is tried when the alignment says "the same frame" at least this closely.
-REPRODUCE_MATCH = ALIGN_MIN
-
-
-def _reproduction(ev: Evidence, da: Decoded, db: Decoded) -> Reproduction | None:
-    """The smaller (or the more compressed) file made again from the other (see .reproduce).
-
-    Only for the same whole frame, neither turned nor cropped, both decoded at full
-    resolution: then the operation to repeat is known (resize, store as the file is stored).
-    When both files have the same size, the direction that reproduces better is kept.
-    """
-    g = ev.geometry
-    # the same frame; or the same size but "unaligned" by a large overlay (meme text, a
-    # sticker): made again as it stands, the grain still tells whether it is one exposure
-    same_size = da.full_size == db.full_size and g.relation == "unaligned" and g.match >= 0.6
-    if (g.relation not in ("same-frame", "resized") or g.match < REPRODUCE_MATCH) and not same_size:
-        return None
-    if g.transform != "none" or da.reduced or db.reduced:
-        return None
-    ia, ib = imaging.rgb8(da.image), imaging.rgb8(db.image)
-    if ia.mode != ib.mode:  # one is grey: compare what both have
-        ia, ib = ia.convert("L"), ib.convert("L")
-    ca = da.codec or Codec(da.image.format or "")
-    cb = db.codec or Codec(db.image.format or "")
-    pa, pb = ia.size[0] * ia.size[1], ib.size[0] * ib.size[1]
-    scale_b = ia.size[0] / ib.size[0]  # a's pixels per b pixel
-    b_target = (pa > pb) or (pa == pb and (_compression(cb) >= _compression(ca)))
-    tries = [True, False] if pa == pb else [b_target]
-    if pa == pb and not b_target:
-        tries.reverse()
-    best: Reproduction | None = None
-    for to_b in tries:
-        try:
-            rep = (reproduce(ia, ib, cb, target_scale=scale_b, source_name="a") if to_b
-                   else reproduce(ib, ia, ca, source_name="b"))
-        except (OSError, ValueError, KeyError):  # an encoder Pillow lacks, a bad table: unproven
-            continue
-        # a proof in either direction wins; otherwise what is left is described from a's side
-        # (the reference), so that a filter is named as applied to the likely original
-        if best is None or (rep.proved and not best.proved) or (not best.proved and to_b):
-            best = rep
-        if rep.proved:
-            break
-    return best
-
-
-def _compression(c: Codec) -> float:
-    """How coarsely a file is stored (larger: more compressed); lossless 0."""
-    if c.lossless:
-        return 0.0
-    if c.qtables:
-        return float(sum(c.qtables[0]))
-    return 1.0
 
 
 def describe_side(side: Side, meta: Meta) -> None:

@@ -89,71 +89,16 @@ def _edits(ev: Evidence, reasons: list[str]) -> list[str]:
             out.append("with more contrast" if d.contrast > 1 else "with less contrast")
         else:
             out.append("with its colours changed")
-    rep = ev.reproduction
-    for code, text in (*_FILTERS.items(), *_OVERLAYS.items()):
-        if code in reasons:
-            out.append(text)
-    if "local-change" in reasons:
+    if "local-change" in reasons and d is not None and d.regions:
+        r = d.regions[0]
         w, h = ev.a.width or 0, ev.a.height or 0
-        if d is not None and d.regions:
-            out.append(_areas(d.regions, w, h, "with a {} pixel area changed {}", "smaller area"))
-        elif rep is not None and rep.local:
-            out.append(_areas(rep.local, w, h, "with a small area retouched ({} pixels {})", "other"))
+        text = (f"with a {r['width']}x{r['height']} pixel area changed "
+                f"{where(r['x'], r['y'], r['width'], r['height'], w, h)}")
+        if len(d.regions) > 1:
+            more = len(d.regions) - 1
+            text += f" (and {more} smaller area{'s' if more > 1 else ''})"
+        out.append(text)
     return out
-
-
-_OVERLAYS = {
-    "text-overlay": "with text put over the picture (a caption or meme text)",
-    "watermark-tiled": "with a see-through watermark repeated across the picture",
-    "watermark-corner": "with a logo or watermark added in a corner",
-    "sticker": "with something pasted over part of the picture (a sticker or patch)",
-}
-_FILTERS = {
-    "filter-grain-added": "with grain or noise added all over (a film-grain or noise filter)",
-    "filter-denoised": "with its fine grain smoothed away (a noise-reduction filter)",
-    "filter-blurred": "blurred all over",
-    "filter-sharpened": "sharpened",
-    "filter-vignette": "with darkened (or lightened) corners (a vignette)",
-}
-
-
-def _conflicts(ev: Evidence, reasons: list[str]) -> str:
-    """The metadata disagreeing with what the pixels show (one exposure)."""
-    md = ev.metadata
-    out = []
-    if "dates-disagree" in reasons and md.seconds_apart is not None:
-        out.append(f"the capture dates disagree by {duration(md.seconds_apart)} although the "
-                   "pixels show one exposure: one date was probably changed")
-    if "cameras-disagree" in reasons:
-        out.append(f"the camera names disagree ({md.camera_a} and {md.camera_b}) although the "
-                   "pixels show one exposure: one was probably changed")
-    return "; ".join(out)
-
-
-def _proof(ev: Evidence) -> str:
-    rep = ev.reproduction
-    if rep is None:
-        return ""
-    how = []
-    if "resize" in rep.operation:
-        how.append(f"resized ({rep.filter})")
-    if "re-encode" in rep.operation:
-        q = f" at quality {rep.quality}" if rep.quality else ""
-        sub = f", {rep.subsampling}" if rep.subsampling else ""
-        how.append(f"saved{q}{sub}")
-    made = " and ".join(how) or "converted"
-    return (f"made again from the other ({made}) it matches to within "
-            f"{rep.residual:.1f} levels, and no area differs, down to 8-pixel detail")
-
-
-def _areas(regions: list[dict[str, int]], w: int, h: int, pattern: str, others: str) -> str:
-    r = regions[0]
-    text = pattern.format(f"{r['width']}x{r['height']}",
-                          where(r["x"], r["y"], r["width"], r["height"], w, h))
-    if len(regions) > 1:
-        more = len(regions) - 1
-        text += f" (and {more} {others}{'s' if more > 1 else ''})"
-    return text
 
 
 def _join(parts: list[str]) -> str:
@@ -191,32 +136,15 @@ def sentence(ev: Evidence, decision: Decision) -> str:
             base = f"Same picture converted to {_fmt(ev.b.format)}, with only compression differences{q}"
         else:
             base = f"Same picture saved again, with only compression differences{q}"
-        proof = _proof(ev)
-        if proof:
-            base += f" ({proof})"
-        conflict = _conflicts(ev, reasons)
-        if conflict:
-            base += f"; {conflict}"
         return f"{base}; {lost}." if lost else f"{base}; nothing in it was changed."
     if v == Verdict.EDITED:
         edits = _edits(ev, reasons)
-        if "unidentified-change" in reasons and not edits:
-            text = ("Same picture, but it differs in a way not identified: made again from the "
-                    "other, it does not match, so something in it was changed")
-        else:
-            text = "Same picture " + (_join(edits) if edits else "with deliberate changes")
-        conflict = _conflicts(ev, reasons)
-        if conflict:
-            text += f"; {conflict}"
+        text = "Same picture " + (_join(edits) if edits else "with deliberate changes")
         return f"{text}; {lost}." if lost else f"{text}."
     if v == Verdict.BURST:
         cam = " with the same camera" if md.same_camera else ""
         if "burst-interval" in reasons and md.seconds_apart is not None:
             return f"Taken {duration(md.seconds_apart)} apart{cam}: a different photograph."
-        if "independent-grain" in reasons:
-            when = (f" (taken {duration(md.seconds_apart)} apart)" if md.seconds_apart else "")
-            return ("The fine grain of the two pictures differs everywhere: another exposure of "
-                    f"the same scene, taken moments apart{when}, a different photograph.")
         g = ev.geometry
         moved = ""
         if g.shift:
@@ -224,9 +152,6 @@ def sentence(ev: Evidence, decision: Decision) -> str:
         return (f"The camera moved{moved} between the two: a different photograph taken moments "
                 "apart.")
     # similar
-    if "independent-grain" in reasons:
-        return ("The fine grain of the two pictures differs everywhere: another exposure of the "
-                "same scene, a different photograph.")
     if "different-capture-time" in reasons and md.seconds_apart is not None:
         if "different-camera" in reasons:
             return (f"Taken {duration(md.seconds_apart)} apart with different cameras "
@@ -254,12 +179,6 @@ def sentence(ev: Evidence, decision: Decision) -> str:
     if "widespread-change" in reasons and d is not None:
         return (f"Similar scene, but the pictures differ throughout (similarity {d.ssim:.2f}): "
                 "probably a different photograph.")
-    if "different-detail" in reasons:
-        return ("The broad layout is alike, but the fine detail of the scene differs throughout: "
-                "different photographs that look alike.")
-    if "not-proven" in reasons:
-        return ("Looks like the same picture, but it could not be made again from the other, so "
-                "it is not certain that nothing was changed; kept apart to be safe.")
     if d is not None:
         return (f"Looks alike, but differs more than saving again would explain (similarity "
                 f"{d.ssim:.2f}); how the two are related is unclear.")

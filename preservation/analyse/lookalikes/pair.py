@@ -12,6 +12,9 @@ from . import explain
 from .evidence import Evidence, Meta, compare
 from .verdict import decide
 
+#: JPEGs whose pixels cannot be equal (sizes differ) are decoded reduced, at least this large.
+REDUCED_SIDE = 2048
+
 
 @dataclass(slots=True)
 class PairResult:
@@ -92,12 +95,16 @@ def compare_files(path_a: str | bytes | os.PathLike[str], path_b: str | bytes | 
             distances = hash_distances(ha, hb)
     if meta_a.sha256 and meta_a.sha256 == meta_b.sha256:
         return judge(compare(meta_a, meta_b, None, None, hash_distances=distances))
-    # full resolution: same-pixels needs every pixel, and a derivative is proven by making
-    # the file again from the other (see .reproduce), which needs the pixels the file was made of
+    sa, sb = meta_a.display_size, meta_b.display_size
+    min_side = REDUCED_SIDE if (sa and sb and sa != sb) else None
     try:
-        la = _load(path_a, meta_a.sha256, None)
-        lb = _load(path_b, meta_b.sha256, None)
+        la = _load(path_a, meta_a.sha256, min_side)
+        lb = _load(path_b, meta_b.sha256, min_side)
     except LoadError as exc:
         ev = compare(meta_a, meta_b, None, None, hash_distances=distances, problem=str(exc))
         return judge(ev)
+    if la.decoded.full_size == lb.decoded.full_size and (la.decoded.reduced or lb.decoded.reduced):
+        # the catalog's sizes were stale or missing: equality needs full resolution
+        la = _load(path_a, meta_a.sha256, None)
+        lb = _load(path_b, meta_b.sha256, None)
     return judge(compare(meta_a, meta_b, la.decoded, lb.decoded, hash_distances=distances))

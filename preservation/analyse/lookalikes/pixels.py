@@ -25,7 +25,6 @@ from preservation.fingerprint import exif as fp_exif
 from preservation.fingerprint import formats, prepare, reader
 
 from .evidence import Decoded
-from .reproduce import codec_of
 
 _DECODER_ORIENTS = frozenset({"heic", "heif"})
 _EXIF_FROM_DECODER = frozenset({"heic", "heif", "avif"})
@@ -99,10 +98,9 @@ def load(path: str | bytes | os.PathLike[str], *, expected_sha256: str | None = 
     elif info.name in _EXIF_FROM_DECODER:  # AVIF: Pillow hands its transforms over as EXIF
         block = fp_exif.tiff_block(im.info.get("exif"))
         orientation = fp_exif.read_exif(io.BytesIO(block)).orientation if block else None
-    codec = codec_of(im, orientation)
     im = prepare.orient(im, orientation)
     full = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
-    return Loaded(Decoded(im, full, reduced, codec), sha, ident.name)
+    return Loaded(Decoded(im, full, reduced), sha, ident.name)
 
 
 def _load_raw(data: io.BytesIO, info: formats.FormatInfo, sha: str) -> Loaded:
