@@ -172,18 +172,18 @@ def test_both_checkers_pass_on_a_real_catalog(sample: Path, tmp_path: Path,
 
 def _edit(db: sqlite3.Connection) -> None:
     db.execute("DROP TRIGGER events_no_update")
-    db.execute("""UPDATE events SET detail = replace(detail, '"files": 13', '"files": 12') WHERE seq = 8""")
+    db.execute("""UPDATE events SET detail = replace(detail, '"files": 13', '"files": 12') WHERE seq = 9""")
     assert db.execute("SELECT changes()").fetchone()[0] == 1
 
 
 def _edit_and_rehash(db: sqlite3.Connection) -> None:
     _edit(db)
     cols = ("seq", "time", "type", "agent", "operator", "outcome", "detail", "objects", "prev_hash")
-    row = dict(zip(cols, db.execute(f"SELECT {', '.join(cols)} FROM events WHERE seq = 8").fetchone(),
+    row = dict(zip(cols, db.execute(f"SELECT {', '.join(cols)} FROM events WHERE seq = 9").fetchone(),
                    strict=True))
     rec = {**row, "time": row["time"].replace(" ", "T") + "Z", "detail": json.loads(row["detail"]),
            "objects": json.loads(row["objects"])}
-    db.execute("UPDATE events SET hash = ? WHERE seq = 8", (event_hash(rec),))
+    db.execute("UPDATE events SET hash = ? WHERE seq = 9", (event_hash(rec),))
 
 
 def _delete(db: sqlite3.Connection) -> None:
@@ -192,8 +192,8 @@ def _delete(db: sqlite3.Connection) -> None:
 
 
 @pytest.mark.parametrize(("tamper", "seq", "checker_says"), [
-    (_edit, 8, "event #8: contents do not match its hash"),
-    (_edit_and_rehash, 9, "event #9: link to the previous event broken"),
+    (_edit, 9, "event #9: contents do not match its hash"),
+    (_edit_and_rehash, 10, "event #10: link to the previous event broken"),
     (_delete, 6, "expected event #5, found #6"),
 ])
 def test_tampering_is_caught_where_the_page_says(sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

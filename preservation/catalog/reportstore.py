@@ -18,7 +18,7 @@ from preservation import paths
 from preservation.catalog import contents
 from preservation.catalog.chunks import chunked
 from preservation.catalog.models import Content, File, Location, PerceptualHash, Run
-from preservation.vocabulary import FileState, FixityStatus
+from preservation.vocabulary import FileState, FixityStatus, ProblemCode
 
 PROBLEM_STATUSES = (FixityStatus.CHANGED, FixityStatus.MISSING, FixityStatus.UNREADABLE)
 
@@ -120,7 +120,9 @@ class ProblemRow:
 def _problem_filter() -> ColumnElement[bool]:
     return or_(File.last_verify_status.in_([str(x) for x in PROBLEM_STATUSES]),
                File.state == FileState.MISSING,
-               and_(File.state == FileState.PRESENT, File.problem.is_not(None)))
+               and_(File.state == FileState.PRESENT, File.problem.is_not(None),
+                    # a misleading name is listed with the formats, not as a fixity problem
+                    File.problem != str(ProblemCode.EXTENSION_MISMATCH)))
 
 
 def count_problems(s: Session, location_id: int | None = None) -> int:

@@ -21,7 +21,7 @@ def test_two_scans_and_a_verify_at_once(tmp_path: Path) -> None:
     distinct_photos(tree, 100)
     rng = random.Random(5)
     for i in range(10):  # big enough that the verify is still reading when the scans start
-        (tree / "batch00" / f"scan_{i}.tif").write_bytes(rng.randbytes(8 << 20))
+        (tree / "batch00" / f"scan_{i}.bin").write_bytes(rng.randbytes(8 << 20))  # no format claimed
     n = 110
     catalog = tmp_path / "c.sqlite"
     assert run_cli(catalog, "location", "add", "P", str(tree)).returncode == 0

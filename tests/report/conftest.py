@@ -91,7 +91,7 @@ def build_family(root: Path) -> Family:
     run("location", "add", "USB", str(roots["USB"]), "--media", "hdd")
     run("location", "add", "Vault", str(roots["Vault"]), "--media", "hdd", "--site", "offsite",
         "--note", NOTE_MARKUP)
-    run("scan", "-q", "--operator", "Ada")
+    run("scan", "-q", "--operator", "Ada", expect=1)  # picture.jpg, a PNG: an extension mismatch
     data = bytearray((roots["USB"] / "changed.jpg").read_bytes())
     data[-100] ^= 0xFF
     (roots["USB"] / "changed.jpg").write_bytes(bytes(data))
