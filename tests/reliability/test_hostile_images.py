@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from preservation.fingerprint import exif, fingerprint_file, limits
-from preservation.fingerprint.perceptual import WHOLE
 from preservation.fingerprint.model import Fingerprint
+from preservation.fingerprint.perceptual import WHOLE
 from preservation.vocabulary import ProblemCode
 from tests.fingerprint.conftest import FP, PHOTOS
 from tests.fingerprint.helpers import codes, encode, noise_image, png_claiming
