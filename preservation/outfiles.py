@@ -14,19 +14,26 @@ from typing import IO
 
 
 @contextlib.contextmanager
-def written_whole(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
-    """A binary file to write; it appears at ``path`` only if the block ends without error."""
+def part_file(path: str | os.PathLike[str]) -> Iterator[str]:
+    """The name to write (``path`` + ``.part``); renamed to ``path`` only if the block ends
+    without error, removed otherwise. For writers that take a file name (WeasyPrint)."""
     final = os.fspath(path)
     part = final + ".part"
     done = False
     try:
-        with open(part, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield part
         os.replace(part, final)
         done = True
     finally:
         if not done:
             with contextlib.suppress(OSError):
                 os.unlink(part)
+
+
+@contextlib.contextmanager
+def written_whole(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A binary file to write; it appears at ``path`` only if the block ends without error."""
+    with part_file(path) as part, open(part, "wb") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())

@@ -11,13 +11,13 @@ output the handout promises after it (a ``**You should see:**`` note).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from dataclasses import dataclass
 from importlib import resources
 
 from preservation.errors import UsageError
+from preservation.outfiles import part_file
 
 SOURCE = "templates/workshop/handout.md"
 TEMPLATE = "workshop/handout.html.j2"
@@ -80,9 +80,8 @@ def write_handout(out: str | os.PathLike[str], paper: str = "letter") -> Handout
     if not os.path.isdir(os.path.dirname(path)):
         raise UsageError(f"Cannot write {path}: the folder {os.path.dirname(path)} does not exist.")
     html = to_html(paper)
-    part = path + ".part"
     pages = None
-    try:
+    with part_file(path) as part:
         if kind == "pdf":
             from preservation.report.assets import AssetStore
             from preservation.report.pdf import write_pdf
@@ -91,8 +90,4 @@ def write_handout(out: str | os.PathLike[str], paper: str = "letter") -> Handout
         else:
             with open(part, "w", encoding="utf-8") as fh:
                 fh.write(html)
-        os.replace(part, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(part)
     return Handout(path, kind, pages, os.path.getsize(path))
